@@ -1,0 +1,1 @@
+"""Consent records: people, guardians, channels, consent history, templates, accounts, audit."""

@@ -1,0 +1,33 @@
+"""Photo Gatekeeper: strips metadata, checks every face against consent, publishes only when allowed."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from gatekeeper import config as config_module
+from gatekeeper import database, instance, web
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None = None) -> Flask:
+    """Build the app for an instance folder; raises ConfigError or InstanceError when unusable."""
+    settings = config_module.load(instance_dir or (config or {}).get("INSTANCE_PATH"), overrides=config)
+    folder = Path(settings["INSTANCE_PATH"])
+    if "SECRET_KEY" not in settings or "DATA_KEY" not in settings:
+        keys = instance.load_secrets(folder)
+        settings.setdefault("SECRET_KEY", keys.secret_key)
+        settings.setdefault("DATA_KEY", keys.data_key)
+
+    app = Flask(
+        __name__,
+        instance_path=str(folder),
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+    )
+    app.config.update(settings)
+    database.init_app(app)
+    web.init_app(app)
+    return app

@@ -1,0 +1,28 @@
+"""The `gatekeeper` command: one group, each area's commands in a module of its own."""
+from __future__ import annotations
+
+import click
+
+from gatekeeper.cli import server
+
+COMMANDS = (
+    server.init,
+    server.serve,
+    server.doctor,
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False),
+    envvar="GATEKEEPER_INSTANCE",
+    default=None,
+    help="Instance folder (default: $GATEKEEPER_INSTANCE or ./instance).",
+)
+def main(instance: str | None) -> None:
+    """Photo Gatekeeper: metadata stripping, face checks, consent-gated publishing."""
+
+
+for _command in COMMANDS:
+    main.add_command(_command)

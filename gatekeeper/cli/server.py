@@ -1,0 +1,91 @@
+"""Commands that set up, run and check an instance: init, serve, doctor."""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from consent_db import accounts, migrate, records
+from gatekeeper import doctor as doctor_module
+from gatekeeper.cli.common import emit, instance_option, json_option, open_app
+from gatekeeper.database import session_factory, transaction
+from gatekeeper.instance import create_secrets
+
+
+@click.command()
+@instance_option
+@click.option("--manager-email", default="manager@setting.local", show_default=True,
+              help="Sign-in email of the first Manager account.")
+@click.option("--setting-name", default="Our setting", show_default=True,
+              help="Name of the pre-school this instance serves.")
+@json_option
+def init(instance: str, manager_email: str, setting_name: str, as_json: bool) -> None:
+    """Create or upgrade an instance: keys, database, folders, first Manager."""
+    folder = Path(instance)
+    made_keys = create_secrets(folder)
+    app = open_app(instance)
+    migrate.upgrade(session_factory(app).kw["bind"])
+    doctor_module.ensure_folders(app)
+    with transaction(app) as session:
+        setting = records.ensure_default_setting(session, name=setting_name)
+        password = accounts.create_first_manager(session, email=manager_email, setting_id=setting.id)
+    result = {
+        "instance": str(folder),
+        "keys_created": made_keys,
+        "schema": migrate.head_revision(),
+        "manager_email": manager_email if password else None,
+        "manager_one_time_password": password,
+    }
+
+    def human(data) -> str:
+        lines = [f"instance ready at {data['instance']} (schema {data['schema']})"]
+        if password:
+            lines.append(f"first Manager: {manager_email}")
+            lines.append(f"one-time password (shown once, change it at first sign-in): {password}")
+        else:
+            lines.append("a Manager account already exists; no new password was made")
+        return "\n".join(lines)
+
+    emit(result, as_json, human)
+
+
+@click.command()
+@instance_option
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port to listen on (default 8000).")
+def serve(instance: str, host: str | None, port: int | None) -> None:
+    """Run the service with waitress."""
+    import waitress
+
+    app = open_app(instance)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    findings = doctor_module.run_checks(app)
+    for finding in findings:
+        if not finding.ok:
+            click.echo(f"warning: {finding.name}: {finding.detail}", err=True)
+    host = host or app.config["HOST"]
+    port = port or int(app.config["PORT"])
+    click.echo(f"Photo Gatekeeper on http://{host}:{port}/ (instance {instance})")
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        max_request_body_size=int(app.config["MAX_UPLOAD_BYTES"]),
+        threads=8,
+    )
+
+
+@click.command()
+@instance_option
+@json_option
+def doctor(instance: str, as_json: bool) -> None:
+    """Check the database, migrations, models, storage and channels; exit 1 if anything is wrong."""
+    app = open_app(instance)
+    findings = doctor_module.run_checks(app)
+    data = [{"check": f.name, "ok": f.ok, "detail": f.detail} for f in findings]
+    emit(data, as_json, lambda rows: "\n".join(
+        f"{'ok  ' if r['ok'] else 'FAIL'} {r['check']}: {r['detail']}" for r in rows))
+    if not all(f.ok for f in findings):
+        sys.exit(1)

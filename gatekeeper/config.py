@@ -1,0 +1,107 @@
+"""Configuration: built-in defaults, then the instance config file, then GATEKEEPER_* variables."""
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "GATEKEEPER_"
+INSTANCE_ENV = "GATEKEEPER_INSTANCE"
+DEFAULT_INSTANCE = "instance"
+CONFIG_FILE = "config.toml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+def _defaults(instance: Path) -> dict[str, Any]:
+    return {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'gatekeeper.db'}",
+        "QUARANTINE_DIR": str(instance / "quarantine"),
+        "CHANNELS_DIR": str(instance / "channels"),
+        "JOBS_URL": f"sqlite:///{instance / 'jobs.db'}",
+        "HOST": "127.0.0.1",
+        "PORT": 8000,
+        # Form posts are small; only the upload route raises this.
+        "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+        "MAX_UPLOAD_BYTES": 2 * 1024 * 1024 * 1024,
+        "DETECTOR": "yunet",
+        "RECOGNISER": "sface",
+        "RETENTION_UNPUBLISHED_DAYS": 30,
+        "RETENTION_PUBLISHED_QUARANTINE_DAYS": 30,
+        "CONSENT_ENDS_ON_LEAVING": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": True,
+    }
+
+
+def instance_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The instance folder: the explicit one, else $GATEKEEPER_INSTANCE, else ./instance."""
+    chosen = explicit or os.environ.get(INSTANCE_ENV) or DEFAULT_INSTANCE
+    return Path(chosen).expanduser().resolve()
+
+
+def _coerce(raw: str, like: Any) -> Any:
+    """Read an environment string as the type of the default it replaces."""
+    if isinstance(like, bool):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"expected true or false, got {raw!r}")
+    if isinstance(like, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"expected a whole number, got {raw!r}") from None
+    if isinstance(like, (dict, list)):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ConfigError(f"expected JSON, got {raw!r}") from None
+    return raw
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    return {key.upper(): value for key, value in data.items()}
+
+
+def _from_environ(environ: Mapping[str, str], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == INSTANCE_ENV:
+            continue
+        key = name[len(ENV_PREFIX):]
+        try:
+            found[key] = _coerce(raw, defaults.get(key, ""))
+        except ConfigError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+    return found
+
+
+def load(
+    instance: str | os.PathLike | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Merge defaults, the instance file, the environment and overrides; raises ConfigError."""
+    folder = instance_path(instance)
+    settings = _defaults(folder)
+    settings.update(_from_file(folder / CONFIG_FILE))
+    settings.update(_from_environ(os.environ if environ is None else environ, settings))
+    settings.update(overrides or {})
+    settings["INSTANCE_PATH"] = str(folder)
+    return settings
