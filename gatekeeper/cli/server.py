@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from consent_db import accounts, migrate, records
+from consent_db import migrate
 from gatekeeper import doctor as doctor_module
 from gatekeeper.cli.common import emit, instance_option, json_option, open_app
 from gatekeeper.database import session_factory, transaction
@@ -23,6 +23,8 @@ from gatekeeper.instance import create_secrets
 @json_option
 def init(instance: str, manager_email: str, setting_name: str, as_json: bool) -> None:
     """Create or upgrade an instance: keys, database, folders, first Manager."""
+    from consent_db import accounts, records
+
     folder = Path(instance)
     made_keys = create_secrets(folder)
     app = open_app(instance)
