@@ -8,6 +8,8 @@ from flask import Flask
 
 from gatekeeper import config as config_module
 from gatekeeper import database, instance, web
+from gatekeeper.jobs import runner as jobs_runner
+from gatekeeper.jobs.tasks import TASKS
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -29,5 +31,6 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
     )
     app.config.update(settings)
     database.init_app(app)
+    jobs_runner.init_app(app, TASKS)
     web.init_app(app)
     return app

@@ -6,6 +6,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask
 from sqlalchemy import text
@@ -13,6 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consent_db import migrate
 from gatekeeper.database import session_factory
+from gatekeeper.jobs.backends import JobsMisconfigured, backend_for
+from gatekeeper.jobs.runner import jobs_of
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,16 @@ def check_migrations(app: Flask) -> Finding:
     return Finding("migrations", True, f"schema at {head}")
 
 
+def check_jobs(app: Flask) -> Finding:
+    url = app.config["JOBS_URL"]
+    try:
+        backend_for(url).check(jobs_of(app).huey)
+    except JobsMisconfigured as exc:
+        return Finding("jobs", False, str(exc))
+    tasks = ", ".join(jobs_of(app).names()) or "none registered"
+    return Finding("jobs", True, f"{_redact_url(url)}; tasks: {tasks}")
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -61,15 +74,18 @@ def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
 
 
 def _redact_url(url: str) -> str:
-    """Hide a password in a database URL before printing it."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    """Hide the password in any URL (database, Redis) before printing it."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_database,
     check_migrations,
+    check_jobs,
     _writable_folder("quarantine", "QUARANTINE_DIR"),
     _writable_folder("channels", "CHANNELS_DIR"),
 )

@@ -72,7 +72,8 @@ def app(instance_dir):
     from gatekeeper.database import session_factory
     from gatekeeper.doctor import ensure_folders
 
-    application = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False}, instance_dir=str(instance_dir))
+    application = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False, "JOBS_URL": "memory://"},
+                             instance_dir=str(instance_dir))
     migrate.upgrade(session_factory(application).kw["bind"])
     ensure_folders(application)
     yield application

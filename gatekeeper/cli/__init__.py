@@ -9,6 +9,7 @@ COMMANDS = (
     server.init,
     server.serve,
     server.doctor,
+    server.worker,
 )
 
 

@@ -9,9 +9,10 @@ import click
 
 from consent_db import migrate
 from gatekeeper import doctor as doctor_module
-from gatekeeper.cli.common import emit, instance_option, json_option, open_app
+from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.database import session_factory, transaction
 from gatekeeper.instance import create_secrets
+from gatekeeper.jobs.runner import jobs_of, run_worker, start_embedded_consumer
 
 
 @click.command()
@@ -69,14 +70,37 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
             click.echo(f"warning: {finding.name}: {finding.detail}", err=True)
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
+    consumer = None
+    if app.config["JOBS_URL"].startswith("sqlite:"):
+        # The embedded default: no separate worker to run.
+        consumer = start_embedded_consumer(jobs_of(app))
+    else:
+        click.echo("jobs go to an external queue: run 'gatekeeper worker' beside this server", err=True)
     click.echo(f"Photo Gatekeeper on http://{host}:{port}/ (instance {instance})")
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        max_request_body_size=int(app.config["MAX_UPLOAD_BYTES"]),
-        threads=8,
-    )
+    try:
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            max_request_body_size=int(app.config["MAX_UPLOAD_BYTES"]),
+            threads=8,
+        )
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+@click.command()
+@instance_option
+@click.option("--workers", default=2, show_default=True, help="Job threads in this process.")
+def worker(instance: str, workers: int) -> None:
+    """Run background jobs from the configured queue until stopped."""
+    app = open_app(instance)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    jobs = jobs_of(app)
+    if jobs.huey.immediate:
+        raise CommandError("JOBS_URL is memory://: jobs run inside each request, there is nothing for a worker to do")
+    run_worker(jobs, workers)
 
 
 @click.command()

@@ -1,0 +1,98 @@
+"""The app's job service: tasks registered by name, enqueued after commit, run by huey consumers."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import Flask, current_app
+from huey import Huey, crontab
+from huey.consumer import Consumer
+
+from gatekeeper.jobs.backends import backend_for
+
+log = logging.getLogger(__name__)
+EXTENSION = "gatekeeper.jobs"
+
+
+class UnknownJob(KeyError):
+    """A job name that no task was registered under."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A job: the function (called with the app and keyword arguments) and how to retry it."""
+
+    func: Callable[..., Any]
+    retries: int = 5
+    retry_delay: int = 5  # seconds, doubled at each retry
+    every_minute: bool = False  # also run on schedule, with no arguments
+
+
+class Jobs:
+    """Enqueue jobs by name; each runs inside an app context, retried with backoff."""
+
+    def __init__(self, app: Flask, huey: Huey, tasks: dict[str, TaskSpec]):
+        self.app = app
+        self.huey = huey
+        self._tasks = {}
+        for name, spec in tasks.items():
+            self._tasks[name] = self._register(name, spec)
+
+    def _register(self, name: str, spec: TaskSpec):
+        app = self.app
+
+        def run(**kwargs):
+            with app.app_context():
+                return spec.func(app, **kwargs)
+
+        run.__name__ = name
+        task = self.huey.task(retries=spec.retries, retry_delay=spec.retry_delay, retry_backoff=2, name=name)(run)
+        if spec.every_minute:
+            self.huey.periodic_task(crontab(minute="*"), name=f"{name}:periodic")(run)
+        return task
+
+    def enqueue(self, name: str, **kwargs: Any):
+        """Queue a job; call only after the transaction it depends on has committed."""
+        try:
+            task = self._tasks[name]
+        except KeyError:
+            raise UnknownJob(name) from None
+        return task(**kwargs)
+
+    def names(self) -> list[str]:
+        return sorted(self._tasks)
+
+
+class _EmbeddedConsumer(Consumer):
+    """A consumer that lives inside `gatekeeper serve`, whose server owns the signals."""
+
+    def _set_signal_handlers(self):
+        pass
+
+
+def init_app(app: Flask, tasks: dict[str, TaskSpec]) -> Jobs:
+    """Build the job service for JOBS_URL with the given tasks."""
+    url = app.config["JOBS_URL"]
+    jobs = Jobs(app, backend_for(url).make_huey(url), tasks)
+    app.extensions[EXTENSION] = jobs
+    return jobs
+
+
+def jobs_of(app: Flask | None = None) -> Jobs:
+    return (app or current_app).extensions[EXTENSION]
+
+
+def start_embedded_consumer(jobs: Jobs, workers: int = 2) -> Consumer | None:
+    """Run jobs in threads of this process (the embedded default); None when jobs run at once."""
+    if jobs.huey.immediate:
+        return None
+    consumer = _EmbeddedConsumer(jobs.huey, workers=workers, worker_type="thread", periodic=True)
+    consumer.start()
+    log.info("in-process job consumer started with %d threads", workers)
+    return consumer
+
+
+def run_worker(jobs: Jobs, workers: int) -> None:
+    """Run a blocking consumer (`gatekeeper worker`) until SIGINT or SIGTERM."""
+    Consumer(jobs.huey, workers=workers, worker_type="thread", periodic=True).run()

@@ -1,0 +1,49 @@
+"""Jobs really run on a consumer: the embedded SQLite queue, and Redis when configured."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from flask import Flask
+
+from gatekeeper.jobs.backends import backend_for
+from gatekeeper.jobs.runner import Jobs, TaskSpec, start_embedded_consumer
+
+REDIS_ENV = "GATEKEEPER_TEST_REDIS_URL"
+
+
+def flaky_then_fine(fail_times: int, done: threading.Event, attempts: list):
+    def run(app, **kwargs):
+        attempts.append(kwargs)
+        if len(attempts) <= fail_times:
+            raise RuntimeError("storage briefly unavailable")
+        done.set()
+
+    return run
+
+
+def run_through(url: str) -> list:
+    done, attempts = threading.Event(), []
+    jobs = Jobs(Flask("test"), backend_for(url).make_huey(url),
+                {"flaky": TaskSpec(flaky_then_fine(2, done, attempts), retries=3, retry_delay=0)})
+    jobs.huey.flush()
+    consumer = start_embedded_consumer(jobs, workers=1)
+    try:
+        jobs.enqueue("flaky", item=9)
+        assert done.wait(30), f"job did not finish; attempts: {attempts}"
+    finally:
+        consumer.stop(graceful=True)
+    return attempts
+
+
+def test_a_failing_job_is_retried_until_it_succeeds_on_the_embedded_queue(tmp_path):
+    attempts = run_through(f"sqlite:///{tmp_path / 'jobs.db'}")
+    assert attempts == [{"item": 9}] * 3
+
+
+def test_the_same_job_runs_on_redis():
+    url = os.environ.get(REDIS_ENV)
+    if not url:
+        pytest.skip(f"{REDIS_ENV} is not set: Redis tests skipped")
+    assert run_through(url) == [{"item": 9}] * 3

@@ -1,0 +1,43 @@
+"""Job backends chosen by JOBS_URL, and jobs run by name inside an app context."""
+from __future__ import annotations
+
+import pytest
+from flask import Flask, current_app
+
+from gatekeeper.jobs.backends import JobsMisconfigured, SqliteBackend, backend_for
+from gatekeeper.jobs.runner import Jobs, TaskSpec, UnknownJob
+from gatekeeper.jobs.backends import MemoryBackend
+
+
+@pytest.mark.parametrize("url, kind", [
+    ("sqlite:////tmp/jobs.db", "SqliteBackend"),
+    ("redis://127.0.0.1:6379/0", "RedisBackend"),
+    ("memory://", "MemoryBackend"),
+])
+def test_the_url_scheme_picks_the_backend(url, kind):
+    assert type(backend_for(url)).__name__ == kind
+
+
+def test_an_unknown_scheme_is_refused_with_the_known_ones():
+    with pytest.raises(JobsMisconfigured, match="known: memory, redis, rediss, sqlite"):
+        backend_for("amqp://127.0.0.1/")
+
+
+def test_a_sqlite_url_without_a_path_is_refused():
+    with pytest.raises(JobsMisconfigured, match="sqlite:///path"):
+        SqliteBackend().make_huey("sqlite://")
+
+
+def test_a_job_runs_with_its_arguments_inside_the_app():
+    app = Flask("test")
+    seen = []
+    jobs = Jobs(app, MemoryBackend().make_huey("memory://"),
+                {"note": TaskSpec(lambda a, **kw: seen.append((a is current_app._get_current_object(), kw)))})
+    jobs.enqueue("note", item=3)
+    assert seen == [(True, {"item": 3})]
+
+
+def test_an_unknown_job_name_is_refused():
+    jobs = Jobs(Flask("test"), MemoryBackend().make_huey("memory://"), {})
+    with pytest.raises(UnknownJob):
+        jobs.enqueue("nothing")
