@@ -13,6 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consent_db import migrate
 from gatekeeper.database import session_factory
+from gatekeeper.storage import quarantine_from_config
+from gatekeeper.storage.base import QuarantineError
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,22 @@ def check_migrations(app: Flask) -> Finding:
     return Finding("migrations", True, f"schema at {head}")
 
 
+def check_quarantine(app: Flask) -> Finding:
+    try:
+        store = quarantine_from_config(app.config)
+        store.check()
+    except QuarantineError as exc:
+        return Finding("quarantine", False, str(exc))
+    return Finding("quarantine", True, store.describe())
+
+
+def check_key_rotation(app: Flask) -> Finding:
+    if app.config.get("DATA_KEY_PENDING"):
+        return Finding("instance key", False,
+                       "a key rotation did not finish: stop the service and run 'gatekeeper rotate-key' again")
+    return Finding("instance key", True, "no key rotation in progress")
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -70,7 +88,8 @@ def _redact_url(url: str) -> str:
 CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_database,
     check_migrations,
-    _writable_folder("quarantine", "QUARANTINE_DIR"),
+    check_quarantine,
+    check_key_rotation,
     _writable_folder("channels", "CHANNELS_DIR"),
 )
 
