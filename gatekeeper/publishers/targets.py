@@ -30,20 +30,20 @@ def read_fields(target: Mapping[str, Any], *, kind: str, required: Mapping[str, 
     secrets = sorted(key for key in found if str(key).lower() in _SECRET_KEYS)
     if secrets:
         raise InvalidTarget(
-            f"a {kind} target must not hold credentials ({', '.join(secrets)}): "
+            f"the {kind} target must not hold credentials ({', '.join(secrets)}): "
             "use the environment, ~/.aws/credentials or an instance role")
     unknown = sorted(str(key) for key in found if key not in required and key not in optional)
     if unknown:
         allowed = ", ".join(sorted([*required, *optional]))
-        raise InvalidTarget(f"a {kind} target has unknown field(s) {', '.join(unknown)}; allowed: {allowed}")
+        raise InvalidTarget(f"the {kind} target has unknown field(s) {', '.join(unknown)}; allowed: {allowed}")
     missing = sorted(key for key in required if found.get(key) in (None, ""))
     if missing:
-        raise InvalidTarget(f"a {kind} target needs {', '.join(missing)}")
+        raise InvalidTarget(f"the {kind} target needs {', '.join(missing)}")
     for key, value in found.items():
         wanted = required.get(key) or optional[key]
         # bool is an int in Python; a target saying "public_read": 1 is still refused.
         if value is not None and (type(value) is not wanted):
-            raise InvalidTarget(f"{key} in a {kind} target must be {wanted.__name__}, got {type(value).__name__}")
+            raise InvalidTarget(f"{key} in the {kind} target must be {wanted.__name__}, got {type(value).__name__}")
     return found
 
 
