@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
         keys = instance.load_secrets(folder)
         settings.setdefault("SECRET_KEY", keys.secret_key)
         settings.setdefault("DATA_KEY", keys.data_key)
+        settings.setdefault("DATA_KEY_PENDING", keys.pending_data_key)
 
     app = Flask(
         __name__,

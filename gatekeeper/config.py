@@ -22,6 +22,10 @@ def _defaults(instance: Path) -> dict[str, Any]:
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": f"sqlite:///{instance / 'gatekeeper.db'}",
         "QUARANTINE_DIR": str(instance / "quarantine"),
+        # Empty: the folder QUARANTINE_DIR. Or another folder, or s3://bucket/prefix (a private bucket).
+        "QUARANTINE_URL": "",
+        "QUARANTINE_S3_ENDPOINT_URL": "",
+        "QUARANTINE_S3_REGION": "",
         "CHANNELS_DIR": str(instance / "channels"),
         "JOBS_URL": f"sqlite:///{instance / 'jobs.db'}",
         "HOST": "127.0.0.1",

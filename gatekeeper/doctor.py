@@ -16,6 +16,8 @@ from consent_db import migrate
 from gatekeeper.database import session_factory
 from gatekeeper.jobs.backends import JobsMisconfigured, backend_for
 from gatekeeper.jobs.runner import jobs_of
+from gatekeeper.storage import quarantine_from_config
+from gatekeeper.storage.base import QuarantineError
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,22 @@ def check_jobs(app: Flask) -> Finding:
     return Finding("jobs", True, f"{_redact_url(url)}; tasks: {tasks}")
 
 
+def check_quarantine(app: Flask) -> Finding:
+    try:
+        store = quarantine_from_config(app.config)
+        store.check()
+    except QuarantineError as exc:
+        return Finding("quarantine", False, str(exc))
+    return Finding("quarantine", True, store.describe())
+
+
+def check_key_rotation(app: Flask) -> Finding:
+    if app.config.get("DATA_KEY_PENDING"):
+        return Finding("instance key", False,
+                       "a key rotation did not finish: stop the service and run 'gatekeeper rotate-key' again")
+    return Finding("instance key", True, "no key rotation in progress")
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -86,7 +104,8 @@ CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_database,
     check_migrations,
     check_jobs,
-    _writable_folder("quarantine", "QUARANTINE_DIR"),
+    check_quarantine,
+    check_key_rotation,
     _writable_folder("channels", "CHANNELS_DIR"),
 )
 
@@ -103,8 +122,9 @@ def run_checks(app: Flask, checks=CHECKS) -> list[Finding]:
 
 
 def ensure_folders(app: Flask) -> None:
-    """Create the instance's local folders (quarantine, channels) with private permissions."""
-    for setting in ("QUARANTINE_DIR", "CHANNELS_DIR"):
+    """Create the instance's local folders: a private quarantine, channels a web server can read."""
+    # Published copies are public by design; the quarantine holds unreviewed media.
+    for setting, mode in (("QUARANTINE_DIR", 0o700), ("CHANNELS_DIR", 0o755)):
         path = Path(app.config[setting])
         path.mkdir(parents=True, exist_ok=True)
-        os.chmod(path, 0o700)
+        os.chmod(path, mode)

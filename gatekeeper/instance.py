@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SECRETS_FILE = "secrets.json"
+PENDING_FIELD = "pending_data_key"
 
 
 class InstanceError(Exception):
@@ -21,6 +22,8 @@ class InstanceSecrets:
 
     secret_key: str
     data_key: bytes
+    # Set only while `gatekeeper rotate-key` has not finished: objects may already be under it.
+    pending_data_key: bytes | None = None
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -44,19 +47,83 @@ def create_secrets(folder: Path) -> bool:
     return True
 
 
-def load_secrets(folder: Path) -> InstanceSecrets:
-    """Read the instance's keys; raises InstanceError when absent or damaged."""
+def _read_payload(folder: Path) -> dict:
     path = folder / SECRETS_FILE
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
-        data_key = base64.b64decode(payload["data_key"], validate=True)
-        secret_key = payload["secret_key"]
     except FileNotFoundError:
         raise InstanceError(
             f"{folder} is not initialised: run 'gatekeeper init --instance {folder}'"
         ) from None
+    except ValueError:
+        raise InstanceError(f"{path} is damaged: restore it from your backup") from None
+    if not isinstance(payload, dict):
+        raise InstanceError(f"{path} is damaged: restore it from your backup")
+    return payload
+
+
+def _decode_key(payload: dict, field: str, path: Path) -> bytes:
+    try:
+        key = base64.b64decode(payload[field], validate=True)
     except (ValueError, KeyError, TypeError):
         raise InstanceError(f"{path} is damaged: restore it from your backup") from None
-    if len(data_key) != 32 or not secret_key:
+    if len(key) != 32:
         raise InstanceError(f"{path} is damaged: restore it from your backup")
-    return InstanceSecrets(secret_key=secret_key, data_key=data_key)
+    return key
+
+
+def load_secrets(folder: Path) -> InstanceSecrets:
+    """Read the instance's keys; raises InstanceError when absent or damaged."""
+    path = folder / SECRETS_FILE
+    payload = _read_payload(folder)
+    data_key = _decode_key(payload, "data_key", path)
+    pending = _decode_key(payload, PENDING_FIELD, path) if payload.get(PENDING_FIELD) else None
+    secret_key = payload.get("secret_key")
+    if not secret_key or not isinstance(secret_key, str):
+        raise InstanceError(f"{path} is damaged: restore it from your backup")
+    return InstanceSecrets(secret_key=secret_key, data_key=data_key, pending_data_key=pending)
+
+
+def _replace_private(folder: Path, payload: dict) -> None:
+    """Swap secrets.json for a new version atomically: a crash leaves the old file or the new one."""
+    path = folder / SECRETS_FILE
+    temp = folder / f".{SECRETS_FILE}.{secrets.token_hex(4)}"
+    _write_private(temp, json.dumps(payload, indent=2) + "\n")
+    try:
+        with temp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def begin_key_rotation(folder: Path) -> tuple[bytes, bytes, bool]:
+    """(current key, new key, resumed): the new key is saved before anything is sealed under it.
+
+    Re-running after a crash returns the same new key (resumed=True). Raises InstanceError.
+    """
+    path = folder / SECRETS_FILE
+    payload = _read_payload(folder)
+    current = _decode_key(payload, "data_key", path)
+    if payload.get(PENDING_FIELD):
+        return current, _decode_key(payload, PENDING_FIELD, path), True
+    new = secrets.token_bytes(32)
+    payload[PENDING_FIELD] = base64.b64encode(new).decode("ascii")
+    _replace_private(folder, payload)
+    return current, new, False
+
+
+def finish_key_rotation(folder: Path, new_key: bytes) -> None:
+    """Make the pending key the data key and forget the old one; raises InstanceError if it is not pending."""
+    path = folder / SECRETS_FILE
+    payload = _read_payload(folder)
+    if not payload.get(PENDING_FIELD) or _decode_key(payload, PENDING_FIELD, path) != new_key:
+        raise InstanceError(f"{path} has no key rotation in progress for this key; nothing was changed")
+    payload["data_key"] = payload.pop(PENDING_FIELD)
+    _replace_private(folder, payload)

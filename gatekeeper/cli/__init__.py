@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import click
 
-from gatekeeper.cli import server
+from gatekeeper.cli import server, storage
 
 COMMANDS = (
     server.init,
     server.serve,
     server.doctor,
     server.worker,
+    storage.rotate_key,
 )
 
 

@@ -1,0 +1,129 @@
+"""Publisher: the plug-in point for an official channel's store (a local folder, an S3 bucket)."""
+from __future__ import annotations
+
+import re
+import secrets
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+# The only types the sanitiser lets through; anything else is refused rather than published.
+EXTENSIONS: dict[str, str] = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+}
+NAME_BYTES = 18  # 144 random bits: 24 URL-safe characters
+# Exactly the shape new_object_name makes, so a hand-made name (a child's name, a date) is refused.
+_NAME = re.compile(r"^[A-Za-z0-9_-]{24}\.[a-z0-9]{2,5}$")
+
+
+class PublisherError(Exception):
+    """Publishing or takedown failed; the message is a sentence for the Manager or operator."""
+
+
+class PublisherUnavailable(PublisherError):
+    """The channel's store cannot be reached or is failing now; retrying later may work."""
+
+
+class PublisherMisconfigured(PublisherError):
+    """The channel's target is wrong (no such bucket, access denied, bad settings); an operator must fix it."""
+
+
+class InvalidTarget(PublisherMisconfigured):
+    """A channel's target mapping is malformed or unsafe; nothing was made from it."""
+
+
+class PublishRefused(PublisherError):
+    """The request itself is unusable (bad object name, unknown content type, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class PublishedRef:
+    """Where a published copy lives: its random object name and a location for logs (no secrets)."""
+
+    object_name: str
+    location: str
+
+
+def extension_for(content_type: str) -> str:
+    """The file extension published copies of content_type carry; raises PublishRefused for other types."""
+    try:
+        return EXTENSIONS[content_type]
+    except (KeyError, TypeError):
+        raise PublishRefused(f"{content_type!r} is not a type the gatekeeper publishes") from None
+
+
+def new_object_name(extension: str) -> str:
+    """A random object name that says nothing about the item or who is in it, e.g. 'q3X…_f.jpg'."""
+    if not isinstance(extension, str):
+        raise PublishRefused(f"extension must be text, got {type(extension).__name__}")
+    suffix = extension if extension.startswith(".") else f".{extension}"
+    if suffix not in EXTENSIONS.values():
+        raise PublishRefused(f"{extension!r} is not an extension the gatekeeper publishes")
+    return secrets.token_urlsafe(NAME_BYTES) + suffix
+
+
+def check_object_name(object_name: str) -> str:
+    """object_name when it is one of ours (random, one path segment); raises PublishRefused otherwise."""
+    if not isinstance(object_name, str) or not _NAME.match(object_name):
+        raise PublishRefused(f"{object_name!r} is not a published object name (use new_object_name)")
+    return object_name
+
+
+class Publisher(ABC):
+    """An official channel's store. Subclasses move bytes; this class checks every request first."""
+
+    kind: str = ""
+
+    def publish(self, source: Path, *, object_name: str, content_type: str) -> PublishedRef:
+        """Copy the sanitised file to the channel; the same object_name again returns the same ref, no second object.
+
+        Raises PublishRefused, PublisherUnavailable (retry later) or PublisherMisconfigured.
+        """
+        check_object_name(object_name)
+        expected = extension_for(content_type)
+        if not object_name.endswith(expected):
+            raise PublishRefused(f"{object_name!r} must end in {expected} to be served as {content_type}")
+        source = Path(source)
+        if not source.is_file():
+            raise PublishRefused(f"{source} is not a file that can be published")
+        return self._publish(source, object_name, content_type)
+
+    def remove(self, ref: PublishedRef | str) -> None:
+        """Take the object down completely (every version); removing what is already gone is fine.
+
+        Raises PublishRefused, PublisherUnavailable (retry later) or PublisherMisconfigured.
+        """
+        name = ref.object_name if isinstance(ref, PublishedRef) else ref
+        self._remove(check_object_name(name))
+
+    def exists(self, object_name: str) -> bool:
+        """Whether the channel holds object_name now; raises PublisherUnavailable or PublisherMisconfigured."""
+        return self._exists(check_object_name(object_name))
+
+    @abstractmethod
+    def _publish(self, source: Path, object_name: str, content_type: str) -> PublishedRef: ...
+
+    @abstractmethod
+    def _remove(self, object_name: str) -> None: ...
+
+    @abstractmethod
+    def _exists(self, object_name: str) -> bool: ...
+
+    @abstractmethod
+    def ref_for(self, object_name: str) -> PublishedRef:
+        """The ref an object of this name has on this channel (whether or not it exists)."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Whether the channel can be published to; raises PublisherError with a plain sentence."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """What this channel's store is, for doctor and logs; never includes secrets."""

@@ -1,0 +1,146 @@
+"""A channel that is an S3 bucket (AWS or any S3-compatible store), reached with boto3."""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from gatekeeper import aws_s3
+from gatekeeper.publishers.base import (
+    InvalidTarget,
+    PublishedRef,
+    Publisher,
+    PublisherMisconfigured,
+    PublisherUnavailable,
+    PublishRefused,
+)
+from gatekeeper.publishers.targets import read_fields
+
+log = logging.getLogger(__name__)
+
+_OPTIONAL = {
+    "prefix": str,
+    "region": str,
+    "endpoint_url": str,
+    "public_read": bool,
+    "cache_control": str,
+    "addressing_style": str,
+}
+
+
+class S3Publisher(Publisher):
+    """Puts objects with their Content-Type and no user metadata; credentials come from the standard AWS chain."""
+
+    kind = "s3"
+
+    def __init__(self, *, bucket: str, prefix: str = "", region: str | None = None,
+                 endpoint_url: str | None = None, public_read: bool = False,
+                 cache_control: str | None = None, addressing_style: str | None = None, client=None):
+        self.bucket = bucket
+        self.prefix = aws_s3.normalise_prefix(prefix)
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.public_read = public_read
+        self.cache_control = cache_control
+        self._client = client
+        self._client_settings = {"region": region, "endpoint_url": endpoint_url, "addressing_style": addressing_style}
+        if public_read:
+            log.warning("channel bucket %s: published objects will be world-readable (public_read)", bucket)
+
+    @classmethod
+    def from_target(cls, target: Mapping[str, Any]) -> "S3Publisher":
+        """From {"kind": "s3", "bucket": ..., "prefix": ..., "region": ..., "endpoint_url": ...}; raises InvalidTarget."""
+        fields = read_fields(target, kind="s3", required={"bucket": str}, optional=_OPTIONAL)
+        problem = (aws_s3.bucket_problem(fields["bucket"])
+                   or aws_s3.endpoint_problem(fields.get("endpoint_url"))
+                   or aws_s3.addressing_problem(fields.get("addressing_style")))
+        if problem:
+            raise InvalidTarget(problem)
+        try:
+            return cls(**fields)
+        except ValueError as exc:
+            raise InvalidTarget(str(exc)) from None
+
+    @property
+    def client(self):
+        if self._client is None:
+            with self._translated("connecting"):
+                self._client = aws_s3.make_client(**self._client_settings)
+        return self._client
+
+    @contextmanager
+    def _translated(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except (aws_s3.ClientError, aws_s3.BotoCoreError) as exc:
+            ours = aws_s3.translate(exc, action=action, bucket=self.bucket, endpoint=self.endpoint_url,
+                                    unavailable=PublisherUnavailable, misconfigured=PublisherMisconfigured)
+            if ours is None:
+                raise
+            raise ours from exc
+
+    def _key(self, object_name: str) -> str:
+        return self.prefix + object_name
+
+    def ref_for(self, object_name: str) -> PublishedRef:
+        return PublishedRef(object_name=object_name, location=f"s3://{self.bucket}/{self._key(object_name)}")
+
+    def _publish(self, source: Path, object_name: str, content_type: str) -> PublishedRef:
+        with self._translated("publishing"):
+            if self._head(object_name):
+                return self.ref_for(object_name)
+            extra: dict[str, str] = {"ContentType": content_type}
+            if self.cache_control:
+                extra["CacheControl"] = self.cache_control
+            if self.public_read:
+                extra["ACL"] = "public-read"
+            try:
+                body = source.open("rb")
+            except OSError as exc:
+                raise PublishRefused(f"{source} cannot be read: {exc.strerror}") from exc
+            with body:
+                try:
+                    # If-None-Match closes the gap between the check above and this write: a
+                    # concurrent publisher of the same name loses instead of adding a version.
+                    self.client.put_object(Bucket=self.bucket, Key=self._key(object_name), Body=body,
+                                           IfNoneMatch="*", **extra)
+                except aws_s3.ClientError as exc:
+                    if aws_s3.classify(exc) is not aws_s3.Failure.PRECONDITION:
+                        raise
+        return self.ref_for(object_name)
+
+    def _head(self, object_name: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(object_name))
+        except aws_s3.ClientError as exc:
+            if aws_s3.classify(exc) is aws_s3.Failure.NOT_FOUND:
+                return False
+            raise
+        return True
+
+    def _remove(self, object_name: str) -> None:
+        with self._translated("taking an object down"):
+            aws_s3.delete_every_version(self.client, self.bucket, self._key(object_name))
+
+    def _exists(self, object_name: str) -> bool:
+        with self._translated("looking for an object"):
+            return self._head(object_name)
+
+    def check(self) -> None:
+        with self._translated("checking the bucket"):
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except aws_s3.ClientError as exc:
+                # HEAD has no body, so a missing bucket is only a bare 404.
+                if aws_s3.classify(exc) is aws_s3.Failure.NOT_FOUND:
+                    raise PublisherMisconfigured(aws_s3.sentence(
+                        aws_s3.Failure.NO_BUCKET, exc, action="checking the bucket",
+                        bucket=self.bucket, endpoint=self.endpoint_url)) from exc
+                raise
+
+    def describe(self) -> str:
+        where = self.endpoint_url or "AWS"
+        region = self.region or "default region"
+        access = "public-read objects" if self.public_read else "private objects"
+        return f"S3 bucket {self.bucket} prefix '{self.prefix}' at {where} ({region}, {access})"

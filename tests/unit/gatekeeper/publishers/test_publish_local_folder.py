@@ -1,0 +1,143 @@
+"""The local folder channel: atomic, idempotent, readable by the web server, and refusing bad requests."""
+from __future__ import annotations
+
+import errno
+import stat
+
+import pytest
+
+from gatekeeper.publishers.base import (
+    PublishedRef,
+    PublisherMisconfigured,
+    PublisherUnavailable,
+    PublishRefused,
+    new_object_name,
+)
+from gatekeeper.publishers.local_folder import LocalFolderPublisher
+
+
+@pytest.fixture
+def channel(tmp_path):
+    return LocalFolderPublisher(tmp_path / "channels" / "website")
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "clean.jpg"
+    path.write_bytes(b"\xff\xd8 sanitised bytes \xff\xd9")
+    return path
+
+
+def test_publishing_puts_the_bytes_under_the_random_name_readable_by_the_web_server(channel, photo):
+    name = new_object_name(".jpg")
+
+    ref = channel.publish(photo, object_name=name, content_type="image/jpeg")
+
+    published = channel.folder / name
+    assert ref == PublishedRef(name, str(published))
+    assert published.read_bytes() == photo.read_bytes()
+    assert stat.S_IMODE(published.stat().st_mode) == 0o644
+    assert sorted(p.name for p in channel.folder.iterdir()) == [name]
+    assert channel.exists(name)
+
+
+def test_publishing_the_same_name_again_returns_the_same_ref_and_keeps_the_first_copy(channel, photo, tmp_path):
+    name = new_object_name(".jpg")
+    first = channel.publish(photo, object_name=name, content_type="image/jpeg")
+    other = tmp_path / "other.jpg"
+    other.write_bytes(b"other bytes")
+
+    again = channel.publish(other, object_name=name, content_type="image/jpeg")
+
+    assert again == first
+    assert (channel.folder / name).read_bytes() == photo.read_bytes()
+    assert len(list(channel.folder.iterdir())) == 1
+
+
+def test_a_copy_that_fails_half_way_leaves_no_partial_file(channel, photo, monkeypatch):
+    name = new_object_name(".jpg")
+
+    def broken_copy(src, dst, length=0):
+        dst.write(src.read(4))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("gatekeeper.publishers.local_folder.shutil.copyfileobj", broken_copy)
+    with pytest.raises(PublisherUnavailable, match="No space left on device"):
+        channel.publish(photo, object_name=name, content_type="image/jpeg")
+
+    assert list(channel.folder.iterdir()) == []
+    assert not channel.exists(name)
+
+
+def test_removing_takes_the_file_down_and_removing_again_is_fine(channel, photo):
+    name = new_object_name(".mov")
+    ref = channel.publish(photo, object_name=name, content_type="video/quicktime")
+
+    channel.remove(ref)
+    channel.remove(ref)
+    channel.remove(name)
+
+    assert not channel.exists(name)
+    assert list(channel.folder.iterdir()) == []
+
+
+def test_removing_from_a_channel_never_published_to_is_fine(channel):
+    channel.remove(new_object_name(".jpg"))
+    assert not channel.folder.exists()
+
+
+@pytest.mark.parametrize("bad", [
+    "../../etc/passwd.jpg", "photo.jpg", "Amelia-Smith-nursery-trip-2024.jpg", "a/" + "x" * 24 + ".jpg",
+    "x" * 24, "x" * 24 + ".JPG", "", None,
+])
+def test_a_name_not_shaped_like_new_object_names_is_refused(channel, photo, bad):
+    with pytest.raises(PublishRefused, match="not a published object name"):
+        channel.publish(photo, object_name=bad, content_type="image/jpeg")
+    with pytest.raises(PublishRefused):
+        channel.remove(bad)
+    with pytest.raises(PublishRefused):
+        channel.exists(bad)
+    assert not channel.folder.exists()
+
+
+def test_a_type_the_gatekeeper_does_not_publish_is_refused(channel, photo):
+    with pytest.raises(PublishRefused, match="not a type the gatekeeper publishes"):
+        channel.publish(photo, object_name=new_object_name(".jpg"), content_type="text/html")
+
+
+def test_a_name_whose_extension_does_not_match_the_type_is_refused(channel, photo):
+    with pytest.raises(PublishRefused, match=r"must end in \.png"):
+        channel.publish(photo, object_name=new_object_name(".jpg"), content_type="image/png")
+
+
+def test_a_missing_source_is_refused(channel, tmp_path):
+    with pytest.raises(PublishRefused, match="not a file"):
+        channel.publish(tmp_path / "gone.jpg", object_name=new_object_name(".jpg"), content_type="image/jpeg")
+
+
+def test_a_folder_path_that_is_a_file_is_a_misconfiguration(tmp_path, photo):
+    (tmp_path / "website").write_text("not a folder")
+    channel = LocalFolderPublisher(tmp_path / "website")
+    with pytest.raises(PublisherMisconfigured, match="website"):
+        channel.publish(photo, object_name=new_object_name(".jpg"), content_type="image/jpeg")
+    with pytest.raises(PublisherMisconfigured, match="is not a folder"):
+        channel.check()
+
+
+def test_check_accepts_a_folder_that_will_be_made_on_first_publish(channel):
+    channel.check()
+    assert not channel.folder.exists()
+    assert channel.describe() == f"local folder {channel.folder}"
+
+
+def test_new_object_names_are_random_and_carry_only_the_extension():
+    names = {new_object_name(".jpg") for _ in range(200)}
+    assert len(names) == 200
+    assert all(name.endswith(".jpg") and len(name) == 28 for name in names)
+    assert new_object_name("mp4").endswith(".mp4")
+
+
+@pytest.mark.parametrize("bad", [".exe", "html", ".JPG", None])
+def test_new_object_name_refuses_extensions_the_gatekeeper_does_not_publish(bad):
+    with pytest.raises(PublishRefused):
+        new_object_name(bad)
