@@ -37,8 +37,15 @@ def failed(error: str, engine: str = "", **extra) -> Analysis:
     return Analysis(faces=(), failed=True, error=error, engine=engine, **extra)
 
 
+def _register_heif() -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
 def load_picture(path: str | Path) -> np.ndarray:
     """A still picture as an upright BGR array; raises PictureError."""
+    _register_heif()
     try:
         with warnings.catch_warnings():
             # A decompression-bomb warning becomes an error: such a picture is refused, not analysed.

@@ -48,7 +48,8 @@ class EnrolmentError(Exception):
 class Gallery:
     """Templates of enrolled people, by person id; built fresh for each analysis, never written back."""
 
-    def __init__(self, templates: Iterable[tuple[int, bytes]] = ()) -> None:
+    def __init__(self, templates: Iterable[tuple[int, bytes]] = (), note: str = "") -> None:
+        self.note = note  # where the templates came from, or why there are none
         people, vectors = [], []
         for person_id, blob in templates:
             vectors.append(template_vector(blob))
