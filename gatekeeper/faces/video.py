@@ -66,22 +66,42 @@ def _sample_stream(container, stream, per_second: float, scene_cut: float) -> It
     next_due = 0.0
     previous_thumb = None
     pending = None  # the last frame decoded but not sampled, so the video's end is always checked
+    last_time = None
     rate = float(stream.average_rate or 25)
     for index, frame in enumerate(container.decode(stream)):
-        time = float(frame.time) if frame.time is not None else index / rate
+        last_time = float(frame.time) if frame.time is not None else index / rate
         thumb = frame.reformat(width=THUMB_SIZE[0], height=THUMB_SIZE[1], format="gray").to_ndarray()
         thumb = thumb.astype(np.float32) / 255.0
         cut = previous_thumb is not None and float(np.mean(np.abs(thumb - previous_thumb))) >= scene_cut
         previous_thumb = thumb
-        if time >= next_due or cut:
-            next_due = max(next_due + step, time + step * 0.5) if not cut else time + step
+        if last_time >= next_due or cut:
+            # Catch up after a gap in timestamps, but never sample less often than `step`.
+            next_due = last_time + step if cut else max(next_due + step, last_time + step / 2)
             pending = None
-            yield Sample(time, upright(frame.to_ndarray(format="bgr24"), frame.rotation or 0))
+            yield _sample(frame, last_time)
         else:
-            pending = frame
+            pending = (frame, last_time)
     if pending is not None:
-        time = float(pending.time) if pending.time is not None else 0.0
-        yield Sample(time, upright(pending.to_ndarray(format="bgr24"), pending.rotation or 0))
+        yield _sample(*pending)
+    _check_complete(container, stream, last_time, rate)
+
+
+def _sample(frame, time: float) -> Sample:
+    return Sample(time, upright(frame.to_ndarray(format="bgr24"), frame.rotation or 0))
+
+
+def _check_complete(container, stream, last_time: float | None, rate: float) -> None:
+    """A video whose frames stop well before its declared length was cut short: refuse it."""
+    declared = None
+    if stream.duration is not None and stream.time_base is not None:
+        declared = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        declared = container.duration / 1_000_000
+    if last_time is None:
+        raise VideoError("the video has no frames that could be decoded")
+    slack = max(0.5, 3.0 / rate)
+    if declared is not None and last_time + 1.0 / rate < declared - slack:
+        raise VideoError(f"the video stops at {last_time:.2f}s of its {declared:.2f}s: it is damaged or cut short")
 
 
 def analyse_video(path: str | Path, *, detector: Detector, recogniser: Recogniser, gallery: Gallery) -> Analysis:
