@@ -266,11 +266,11 @@ def twelve_megapixel(root: Path) -> tuple[np.ndarray, list[tuple[int, int, int]]
     """A 4000x3000 picture: a group photo enlarged, with 24-48 px faces pasted at the back."""
     base = load_picture(root / "groups" / "fr_obama_and_biden.jpg")
     canvas = cv2.resize(base, (4000, 3000), interpolation=cv2.INTER_CUBIC)
-    face = load_picture(root / "identities" / "john_salley" / "dlib_000179_02159509.jpg")
+    face = load_picture(root / "identities" / "barack_obama" / "fr_obama.jpg")[50:700, 250:850]
     pasted = []
     for i, size in enumerate([20, 24, 28, 32, 40, 48, 24, 32]):
-        crop = cv2.resize(face, (int(size * face.shape[1] / face.shape[0] * 1.6), int(size * 1.6)),
-                          interpolation=cv2.INTER_AREA)
+        factor = size / 231.0  # the face in that crop is about 231 px across
+        crop = cv2.resize(face, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         x, y = 200 + i * 450, 120
         canvas[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
         pasted.append((x, y, size))
