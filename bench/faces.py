@@ -277,6 +277,16 @@ def twelve_megapixel(root: Path) -> tuple[np.ndarray, list[tuple[int, int, int]]
     return canvas, pasted
 
 
+def found_pasted(analysis, pasted) -> int:
+    """Pasted faces (x, y, size) with a found face whose centre lies in their pasted crop."""
+    count = 0
+    for x, y, size in pasted:
+        side = 650 * size / 231.0
+        count += any(x <= f.box.x + f.box.width / 2 <= x + side and y <= f.box.y + f.box.height / 2 <= y + side
+                     for f in analysis.faces)
+    return count
+
+
 def bench_speed(root: Path, engine, threads: int) -> None:
     cv2.setNumThreads(threads)
     print(f"\n## Speed (cv2 threads = {threads})\n")
@@ -286,12 +296,14 @@ def bench_speed(root: Path, engine, threads: int) -> None:
     gallery = Gallery([(1, template.tobytes())])
     engine.detector.detect(image)  # warm-up
     runs = []
-    for _ in range(3):
+    for _ in range(5):
         start = time.perf_counter()
         analysis = analyse_image(image, detector=engine.detector, recogniser=engine.recogniser, gallery=gallery)
         runs.append(time.perf_counter() - start)
-    print(f"12 MP photo (4000x3000), full analysis: median {1000 * statistics.median(runs):.0f} ms "
-          f"over {len(runs)} runs; {len(analysis.faces)} faces")
+    # Cores here are shared: the fastest run is the best estimate of the uncontended cost.
+    print(f"12 MP photo (4000x3000), full analysis: fastest {1000 * min(runs):.0f} ms, "
+          f"median {1000 * statistics.median(runs):.0f} ms over {len(runs)} runs; {len(analysis.faces)} faces, "
+          f"pasted small faces found {found_pasted(analysis, pasted)}/{len(pasted)}")
     row = engine.detector.detect(enrol)[0]
     start = time.perf_counter()
     for _ in range(20):
