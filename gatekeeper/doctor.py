@@ -76,6 +76,20 @@ def check_key_rotation(app: Flask) -> Finding:
     return Finding("instance key", True, "no key rotation in progress")
 
 
+def check_face_models(app: Flask) -> Finding:
+    """The configured detector and recogniser load from their pinned, checked model files."""
+    from gatekeeper.faces.models import ModelError
+    from gatekeeper.faces.plugins import PluginError, build_engine
+
+    try:
+        engine = build_engine(app.config)
+    except (PluginError, ModelError) as exc:
+        return Finding("face models", False, f"{exc}; every item will be held until this is fixed")
+    if engine.detector.name == "null":
+        return Finding("face models", False, "no face detector configured: every item will be held for identification by hand")
+    return Finding("face models", True, f"{engine.name}, model files match their pinned SHA-256")
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -106,6 +120,7 @@ CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_jobs,
     check_quarantine,
     check_key_rotation,
+    check_face_models,
     _writable_folder("channels", "CHANNELS_DIR"),
 )
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from gatekeeper.cli import server, storage
+from gatekeeper.cli import faces, server, storage
 
 COMMANDS = (
     server.init,
@@ -11,6 +11,7 @@ COMMANDS = (
     server.doctor,
     server.worker,
     storage.rotate_key,
+    faces.scan,
 )
 
 

@@ -1,0 +1,126 @@
+import av
+import numpy as np
+import pytest
+
+from gatekeeper.faces.analysis import FaceStatus
+from gatekeeper.faces.detector import DetectorError
+from gatekeeper.faces.gallery import Gallery
+from gatekeeper.faces.video import VideoError, analyse_video, sample_frames, upright
+from tests.unit.gatekeeper.faces.face_fakes import FixedDetector, VectorRecogniser, face_row, template, unit
+
+ALICE = unit(1)
+
+
+def write_video(path, frames, rate=25, rotation=0):
+    """frames: upright HxWx3 arrays; stored turned so that the display matrix turns them back."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stored = [np.ascontiguousarray(np.rot90(f, -round(rotation / 90))) for f in frames]
+        stream.height, stream.width = stored[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for image in stored:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def grey(value, shape=(64, 96)):
+    return np.full(shape + (3,), value, dtype=np.uint8)
+
+
+def test_frames_are_sampled_at_least_four_times_a_second_to_the_end(tmp_path):
+    path = write_video(tmp_path / "steady.mp4", [grey(100)] * 50)  # 2 s at 25 fps
+    times = [s.time for s in sample_frames(path)]
+    assert times[0] == 0.0 and times[-1] == pytest.approx(1.96)
+    assert max(np.diff(times)) <= 0.25 + 0.04 + 1e-6
+    assert len(times) >= 8
+
+
+def test_a_scene_cut_between_samples_is_sampled(tmp_path):
+    path = write_video(tmp_path / "cut.mp4", [grey(20)] * 3 + [grey(230)] * 3, rate=25)
+    times = [round(s.time, 2) for s in sample_frames(path)]
+    assert 0.12 in times
+
+
+def test_the_display_rotation_is_applied_to_sampled_frames(tmp_path):
+    frame = grey(0, (64, 96))
+    frame[:8, :8] = 255  # a bright corner, top left when upright
+    path = write_video(tmp_path / "rotation_90.mp4", [frame] * 3, rotation=90)
+    sample = next(iter(sample_frames(path)))
+    assert sample.image.shape[:2] == (64, 96)
+    assert sample.image[:8, :8].mean() > 200 and sample.image[-8:, -8:].mean() < 50
+
+
+@pytest.mark.parametrize("rotation, expected", [(0, (2, 3)), (90, (3, 2)), (-90, (3, 2)), (180, (2, 3))])
+def test_upright_turns_by_quarter_turns(rotation, expected):
+    assert upright(np.zeros((2, 3, 3)), rotation).shape[:2] == expected
+
+
+def test_a_file_that_is_not_a_video_raises_a_video_error(tmp_path):
+    path = tmp_path / "fake.mp4"
+    path.write_bytes(b"\0\0\0\x18ftypisom" + b"junk" * 100)
+    with pytest.raises(VideoError):
+        list(sample_frames(path))
+
+
+def test_a_video_with_a_known_face_gives_one_identified_track_with_its_times(tmp_path):
+    path = write_video(tmp_path / "one_face.mp4", [grey(100)] * 25)
+    analysis = analyse_video(path, detector=FixedDetector([face_row(10, 10, 40, 40)]),
+                             recogniser=VectorRecogniser({0: ALICE}), gallery=Gallery([(7, template(ALICE))]))
+    assert not analysis.failed
+    [face] = analysis.faces
+    assert face.status is FaceStatus.IDENTIFIED and face.person_id == 7
+    assert face.track == 0 and len(face.times) >= 4 and face.frame_time in face.times
+    assert analysis.duration == pytest.approx(0.96)
+
+
+def test_an_unknown_face_in_a_video_is_reported_with_the_times_it_was_seen(tmp_path):
+    path = write_video(tmp_path / "stranger.mp4", [grey(100)] * 25)
+    analysis = analyse_video(path, detector=FixedDetector([face_row(10, 10, 40, 40)]),
+                             recogniser=VectorRecogniser({0: unit(5)}), gallery=Gallery([(7, template(ALICE))]))
+    [face] = analysis.faces
+    assert face.status is FaceStatus.UNKNOWN and face.times[0] == 0.0
+
+
+def test_a_video_without_faces_gives_an_empty_tuple(tmp_path):
+    path = write_video(tmp_path / "empty.mp4", [grey(100)] * 5)
+    analysis = analyse_video(path, detector=FixedDetector(), recogniser=VectorRecogniser({0: ALICE}), gallery=Gallery())
+    assert analysis.faces == () and not analysis.failed
+
+
+def test_a_detector_failure_in_any_frame_fails_the_whole_video(tmp_path):
+    path = write_video(tmp_path / "any.mp4", [grey(100)] * 5)
+    analysis = analyse_video(path, detector=FixedDetector(error=DetectorError("no model")),
+                             recogniser=VectorRecogniser({0: ALICE}), gallery=Gallery())
+    assert analysis.failed and analysis.error == "no model"
+
+
+def test_a_truncated_video_fails_rather_than_clearing_the_frames_it_could_not_read(tmp_path):
+    path = write_video(tmp_path / "whole.mp4", [grey(i * 9 % 255) for i in range(50)])
+    cut = tmp_path / "truncated.mp4"
+    cut.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 3])
+    analysis = analyse_video(cut, detector=FixedDetector(), recogniser=VectorRecogniser({0: ALICE}), gallery=Gallery())
+    assert analysis.failed
+
+
+def test_a_video_cut_short_after_its_index_fails_rather_than_clearing_the_missing_part(tmp_path):
+    path = tmp_path / "faststart.mp4"
+    with av.open(str(path), "w", options={"movflags": "faststart"}) as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.height, stream.width, stream.pix_fmt = 64, 96, "yuv420p"
+        for i in range(100):
+            noisy = np.random.default_rng(i).integers(0, 255, (64, 96, 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(noisy, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = path.read_bytes()
+    cut = tmp_path / "cut_short.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    analysis = analyse_video(cut, detector=FixedDetector(), recogniser=VectorRecogniser({0: ALICE}), gallery=Gallery())
+    assert analysis.failed
+    assert "cut short" in analysis.error or "cannot be decoded" in analysis.error
