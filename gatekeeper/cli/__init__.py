@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import click
 
-from gatekeeper.cli import server
+from gatekeeper.cli import media, server
 
 COMMANDS = (
     server.init,
     server.serve,
     server.doctor,
+    media.sanitize,
 )
 
 

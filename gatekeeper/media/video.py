@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 import av.error
 
+from gatekeeper.media import nal
 from gatekeeper.media.base import Cleaned, Handler, Kind, Limits, MediaType, Refused
 from gatekeeper.media.containers import BrokenFile, isobmff, mp4
 from gatekeeper.media.formats import refuse_broken, unique
@@ -22,8 +23,6 @@ log = logging.getLogger(__name__)
 
 VIDEO_CODECS = frozenset({"h264", "hevc"})
 AUDIO_CODECS = frozenset({"aac"})
-# SEI messages can carry anything an encoder or camera chooses (x264 settings, vendor data).
-_SEI_FILTERS = {"h264": "filter_units=remove_types=6", "hevc": "filter_units=remove_types=39|40"}
 _OUTPUT_OPTIONS = {"movflags": "+faststart", "fflags": "+bitexact"}
 _CONTAINER_KEYS_NOT_METADATA = {"major_brand", "minor_version", "compatible_brands"}
 _FRIENDLY = {
@@ -156,13 +155,14 @@ def _dropped(stream) -> str:
 
 
 def _copy(container, plan: _Plan, dst: Path) -> bool:
-    """Mux the planned streams into dst; True when SEI bytes were dropped from the video."""
+    """Mux the planned streams into dst; True when SEI messages were dropped from the video."""
     sources = [s for s in (plan.video, plan.audio) if s is not None]
+    codec = plan.video.codec_context.name
+    prefix = nal.length_size(codec, plan.video.codec_context.extradata)
     seen = decoded = 0
-    sei_removed = False
     with av.open(str(dst), "w", format="mp4", options=_OUTPUT_OPTIONS) as out:
         out_video = out.add_stream_from_template(plan.video)
-        bsf = av.bitstream.BitStreamFilterContext(_SEI_FILTERS[plan.video.codec_context.name], plan.video, out_video)
+        sei_removed = _clean_extradata(codec, out_video)
         targets = {plan.video.index: out_video}
         if plan.audio is not None:
             targets[plan.audio.index] = out.add_stream_from_template(plan.audio)
@@ -170,30 +170,41 @@ def _copy(container, plan: _Plan, dst: Path) -> bool:
             stream.metadata.clear()
         decoder = plan.video.codec_context
         for packet in container.demux(sources):
+            if packet.dts is None and packet.size == 0:
+                continue  # the demuxer's end-of-stream marker
             if packet.is_corrupt:
                 raise Refused("The video data is corrupt.")
             if packet.stream.index == plan.video.index:
-                if packet.dts is None and packet.size == 0:
-                    continue
                 if not decoded and seen < _DECODE_PROBE_PACKETS:
                     seen += 1
                     decoded += len(decoder.decode(packet))
-                size = packet.size
-                for filtered in bsf.filter(packet):
-                    sei_removed |= filtered.size < size
-                    filtered.stream = out_video
-                    out.mux(filtered)
-            elif packet.dts is not None:
-                packet.stream = targets[packet.stream.index]
-                out.mux(packet)
-        for filtered in bsf.filter(None):
-            filtered.stream = out_video
-            out.mux(filtered)
+                stripped = nal.without_sei(codec, bytes(packet), prefix)
+                if stripped is not None:
+                    packet, sei_removed = _repacked(packet, stripped), True
+            packet.stream = targets[packet.stream.index]
+            out.mux(packet)
         if not decoded:
             decoded = len(decoder.decode(None))
         if not decoded:
             raise Refused("No picture in the video can be decoded.")
     return sei_removed
+
+
+def _clean_extradata(codec: str, stream) -> bool:
+    if codec != "hevc":
+        return False  # avcC holds only parameter sets
+    cleaned, dropped = nal.hvcc_without_sei(stream.codec_context.extradata)
+    if dropped:
+        stream.codec_context.extradata = cleaned
+    return dropped
+
+
+def _repacked(packet, data: bytes):
+    fresh = av.Packet(data)
+    fresh.pts, fresh.dts, fresh.duration = packet.pts, packet.dts, packet.duration
+    fresh.time_base, fresh.is_keyframe = packet.time_base, packet.is_keyframe
+    fresh.stream = packet.stream
+    return fresh
 
 
 def video_rotation(path: Path) -> int:

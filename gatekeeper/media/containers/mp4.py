@@ -104,6 +104,10 @@ def _check_tracks(moov: isobmff.Box, found: list[str]) -> None:
                 # VisualSampleEntry's compressor name (32 bytes at offset 42) is free text.
                 if sample.kind in ("avc1", "avc3", "hvc1", "hev1") and sample.payload[42:74].strip(b"\x00"):
                     found.append("compressor name in the sample description")
+    for config in moov.find("trak", "mdia", "minf", "stbl", "stsd", "hvc1", "hvcC") + \
+            moov.find("trak", "mdia", "minf", "stbl", "stsd", "hev1", "hvcC"):
+        if _hvcc_has_sei(config.payload):
+            found.append("SEI messages in the codec configuration")
     for meta_hdlr in moov.find("udta", "meta", "hdlr"):
         if meta_hdlr.payload[8:12] != b"mdir" or meta_hdlr.payload[24:].strip(b"\x00"):
             found.append("a named metadata handler")
@@ -113,3 +117,13 @@ def _check_tracks(moov: isobmff.Box, found: list[str]) -> None:
         found.append(f"{kinds.count('soun')} audio tracks")
     if any(k not in ("vide", "soun") for k in kinds):
         found.append("tracks other than one video and one audio")
+
+
+def _hvcc_has_sei(record: bytes) -> bool:
+    from gatekeeper.media import nal  # the NAL reader lives with the video code
+    from gatekeeper.media.base import Refused
+
+    try:
+        return any(kind in nal.SEI_TYPES["hevc"] for kind, _, _ in nal.hvcc_arrays(record))
+    except (Refused, IndexError):
+        return True  # unreadable counts as unclean
