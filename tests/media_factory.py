@@ -478,6 +478,7 @@ BUILDERS = {
     # hostile and broken files
     "zero_bytes.jpg": _bytes(lambda: b""),
     "truncated.jpg": _truncated("jpeg", 0.5),
+    "truncated_in_scan.jpg": _bytes(lambda: plain_jpeg(upright_picture())[:-40]),
     "truncated.png": _truncated("png", 0.6),
     "truncated.gif": _truncated("gif", 0.5),
     "truncated.webp": _truncated("webp", 0.6),
