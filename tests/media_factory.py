@@ -51,7 +51,9 @@ def upright_picture(size=(WIDTH, HEIGHT)) -> Image.Image:
 
 
 # The transpose that undoes each orientation: stored pixels = upright.transpose(this).
-_STORE = {1: None, 3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+_STORE = {1: None, 2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+          4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90,
+          7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_270}
 
 
 def stored_for(orientation: int) -> Image.Image:
@@ -176,15 +178,16 @@ def thumbnail_jpeg() -> bytes:
     return raw[:2] + _segment(0xFE, MARKERS["thumbnail"].encode()) + raw[2:]
 
 
-def jpeg_with_everything(orientation: int = 1) -> bytes:
-    """EXIF (GPS, serial, owner, times, maker notes, thumbnail), XMP, IPTC, comment, an ICC
-    profile, a multi-picture index, a second image and motion-photo data after EOI."""
+def jpeg_with_everything(orientation: int = 1, *, icc: bool = False) -> bytes:
+    """EXIF (GPS, serial, owner, times, maker notes, thumbnail), XMP, IPTC, comment, a
+    multi-picture index, a second image and motion-photo data after EOI; optionally an ICC
+    profile (which sends the picture down the colour-managed path)."""
     base = plain_jpeg(stored_for(orientation))
-    icc = marked_icc_profile()
+    profile = [_segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + marked_icc_profile())] if icc else []
     segments = b"".join([
         _segment(0xE1, b"Exif\x00\x00" + exif_block(orientation, thumbnail_jpeg())),
         _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + xmp_packet()),
-        _segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + icc),
+        *profile,
         _segment(0xE2, b"MPF\x00MM\x00\x2a\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00"),
         _segment(0xED, iptc_block()),
         _segment(0xFE, MARKERS["comment"].encode()),
@@ -458,7 +461,8 @@ CORPUS_SOURCES = {
 
 BUILDERS = {
     # photos carrying everything, at each orientation the issue names
-    "everything.jpg": _bytes(lambda: jpeg_with_everything(1)),
+    "everything.jpg": _bytes(lambda: jpeg_with_everything(1, icc=True)),
+    "orientation_6_icc_profile.jpg": _bytes(lambda: jpeg_with_everything(6, icc=True)),
     "orientation_3.jpg": _bytes(lambda: jpeg_with_everything(3)),
     "orientation_6.jpg": _bytes(lambda: jpeg_with_everything(6)),
     "orientation_8.jpg": _bytes(lambda: jpeg_with_everything(8)),

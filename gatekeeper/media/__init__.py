@@ -17,7 +17,7 @@ from gatekeeper.media.base import (
 )
 from gatekeeper.media.registry import REGISTRY
 from gatekeeper.media.sanitise import sanitize_file, without_audio
-from gatekeeper.media.sniff import sniff
+from gatekeeper.media.sniffing import sniff
 from gatekeeper.media.verify import verify_file
 from gatekeeper.media.video import video_rotation
 

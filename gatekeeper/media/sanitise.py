@@ -10,7 +10,7 @@ from pathlib import Path
 from gatekeeper.media import video
 from gatekeeper.media.base import DEFAULT_LIMITS, Handler, Kind, Limits, Refused, SanitisedMedia
 from gatekeeper.media.registry import REGISTRY
-from gatekeeper.media.sniff import looks_like_markup, second_format, sniff
+from gatekeeper.media.sniffing import looks_like_markup, second_format, sniff
 from gatekeeper.media.verify import verify_file
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import exifread
 
 from gatekeeper.media.base import MediaType, MetadataLeft, Refused
 from gatekeeper.media.containers import gif, jpeg, mp4, png, webp
-from gatekeeper.media.sniff import HEAD_BYTES, sniff
+from gatekeeper.media.sniffing import HEAD_BYTES, sniff
 
 _PHOTO_CHECKS = {
     MediaType.JPEG: jpeg.check_clean,

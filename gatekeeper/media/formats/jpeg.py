@@ -6,6 +6,7 @@ from pathlib import Path
 from gatekeeper.media import exif, pictures
 from gatekeeper.media.base import Cleaned, Handler, Kind, Limits, MediaType
 from gatekeeper.media.containers import BrokenFile, jpeg
+from gatekeeper.media.formats import jpeg_fast as fast
 from gatekeeper.media.formats import refuse_broken, unique
 
 _SEGMENT_WORDS = {
@@ -30,7 +31,13 @@ class JpegHandler(Handler):
         width, height = frame_size(layout)
         pictures.check_pixels(width, height, 1, limits)
         removed, orientation = describe(layout, len(data))
-        im = pictures.decode_still(pictures.open_strict(data, "JPEG"))
+        im = pictures.open_strict(data, "JPEG")
+        if im.mode == "RGB" and not im.info.get("icc_profile"):
+            # The common case (a colour photo in sRGB) takes OpenCV's path: it turns the
+            # picture without Pillow's 4-byte pixels, which halves the cost of orientation.
+            width, height = fast.reencode(data, orientation, dst)
+            return Cleaned(Kind.PHOTO, MediaType.JPEG, width, height, removed=unique(removed))
+        im = pictures.decode_still(im)
         notes: list[str] = []
         im = pictures.to_srgb(im, im.info.get("icc_profile"), notes)
         im = pictures.flatten(pictures.upright(im, orientation))

@@ -6,12 +6,13 @@ from PIL import Image
 
 from gatekeeper.media import Kind, sanitize_file, verify_file
 from tests.media_checks import close, corner_colours, is_upright, markers_in
-from tests.media_factory import GIF_COLOURS, GIF_DURATIONS, HEIGHT, WIDTH
+from tests.media_factory import GIF_COLOURS, GIF_DURATIONS, HEIGHT, WIDTH, jpeg_with_everything
 
 PHOTOS = {
     # name: (output extension, output format)
     "everything.jpg": (".jpg", "JPEG"),
     "orientation_3.jpg": (".jpg", "JPEG"),
+    "orientation_6_icc_profile.jpg": (".jpg", "JPEG"),
     "orientation_6.jpg": (".jpg", "JPEG"),
     "orientation_8.jpg": (".jpg", "JPEG"),
     "everything.png": (".png", "PNG"),
@@ -55,7 +56,7 @@ def test_the_output_has_the_expected_type_and_passes_verification(cleaned, name)
     verify_file(result.path)
 
 
-@pytest.mark.parametrize("name", ["everything.jpg", "orientation_6.jpg"])
+@pytest.mark.parametrize("name", ["everything.jpg", "orientation_6.jpg", "orientation_8.jpg"])
 def test_a_jpeg_keeps_one_picture_and_no_thumbnail(cleaned, name):
     data = cleaned[name].path.read_bytes()
     assert data.count(b"\xff\xd8") == 1 and data.endswith(b"\xff\xd9")
@@ -63,7 +64,7 @@ def test_a_jpeg_keeps_one_picture_and_no_thumbnail(cleaned, name):
 
 
 def test_what_was_removed_is_reported_in_words(cleaned):
-    removed = " | ".join(cleaned["orientation_6.jpg"].removed)
+    removed = " | ".join(cleaned["orientation_6_icc_profile.jpg"].removed)
     for words in ("GPS position", "serial number", "owner name", "embedded thumbnail", "XMP block",
                   "IPTC", "comment", "after the end of the picture", "orientation 6", "colour profile"):
         assert words in removed
@@ -92,3 +93,12 @@ def test_png_text_time_and_exif_chunks_are_reported(cleaned):
 
 def test_a_clean_file_is_private_to_the_service(cleaned):
     assert cleaned["everything.jpg"].path.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("icc", [False, True], ids=["fast path", "colour-managed path"])
+@pytest.mark.parametrize("orientation", [2, 4, 5, 7])
+def test_mirrored_orientations_come_out_upright_too(tmp_path, out_dir, orientation, icc):
+    src = tmp_path / f"orientation_{orientation}.jpg"
+    src.write_bytes(jpeg_with_everything(orientation, icc=icc))
+    result = sanitize_file(src, out_dir, stem="mirrored")
+    assert is_upright(result.path), corner_colours(result.path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from gatekeeper.media import MediaType, sniff
-from gatekeeper.media.sniff import looks_like_markup, second_format
+from gatekeeper.media.sniffing import looks_like_markup, second_format
 
 
 @pytest.mark.parametrize("head, expected", [
