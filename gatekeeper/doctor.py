@@ -45,6 +45,15 @@ def check_migrations(app: Flask) -> Finding:
     return Finding("migrations", True, f"schema at {head}")
 
 
+def check_media(app: Flask) -> Finding:
+    from gatekeeper.media import missing_capabilities
+
+    missing = missing_capabilities()
+    if missing:
+        return Finding("media", False, "cannot sanitise every accepted format: missing " + ", ".join(missing))
+    return Finding("media", True, "JPEG, PNG, GIF, WebP, HEIF, MP4 and MOV can be sanitised")
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -70,6 +79,7 @@ def _redact_url(url: str) -> str:
 CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_database,
     check_migrations,
+    check_media,
     _writable_folder("quarantine", "QUARANTINE_DIR"),
     _writable_folder("channels", "CHANNELS_DIR"),
 )

@@ -25,3 +25,16 @@ __all__ = [
     "DEFAULT_LIMITS", "Kind", "Limits", "MediaType", "MetadataLeft", "REGISTRY", "Refused",
     "SanitisedMedia", "sanitize_file", "sniff", "verify_file", "video_rotation", "without_audio",
 ]
+
+
+def missing_capabilities() -> list[str]:
+    """What the sanitiser needs from its libraries but cannot find (empty when all is there)."""
+    import av
+    import pillow_heif
+    from PIL import features
+
+    missing = [f"PyAV {name} decoder" for name in ("h264", "hevc") if name not in av.codecs_available]
+    if not pillow_heif.libheif_info().get("decoders"):
+        missing.append("a HEIF decoder in pillow-heif")
+    missing += [f"Pillow {name} support" for name in ("jpg", "zlib", "webp") if not features.check(name)]
+    return missing
