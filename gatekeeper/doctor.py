@@ -90,6 +90,15 @@ def check_face_models(app: Flask) -> Finding:
     return Finding("face models", True, f"{engine.name}, model files match their pinned SHA-256")
 
 
+def check_media(app: Flask) -> Finding:
+    from gatekeeper.media import missing_capabilities
+
+    missing = missing_capabilities()
+    if missing:
+        return Finding("media", False, "cannot sanitise every accepted format: missing " + ", ".join(missing))
+    return Finding("media", True, "JPEG, PNG, GIF, WebP, HEIF, MP4 and MOV can be sanitised")
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -121,6 +130,7 @@ CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_quarantine,
     check_key_rotation,
     check_face_models,
+    check_media,
     _writable_folder("channels", "CHANNELS_DIR"),
 )
 

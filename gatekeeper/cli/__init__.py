@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from gatekeeper.cli import faces, server, storage
+from gatekeeper.cli import faces, media, server, storage
 
 COMMANDS = (
     server.init,
@@ -12,6 +12,7 @@ COMMANDS = (
     server.worker,
     storage.rotate_key,
     faces.scan,
+    media.sanitize,
 )
 
 

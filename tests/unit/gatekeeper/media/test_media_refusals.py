@@ -1,0 +1,87 @@
+"""Refusals: one plain sentence, and nothing left behind."""
+from __future__ import annotations
+
+import pytest
+
+from gatekeeper.media import Limits, Refused, sanitize_file
+from gatekeeper.media.formats.jpeg import JpegHandler
+
+HOSTILE = {
+    "zero_bytes.jpg": "The file is empty.",
+    "truncated.jpg": "truncated or corrupt",
+    "truncated_in_scan.jpg": "truncated or corrupt",
+    "truncated.png": "truncated or corrupt",
+    "truncated.gif": "truncated or corrupt",
+    "truncated.webp": "truncated or corrupt",
+    "truncated.heic": "truncated or corrupt",
+    "truncated.mp4": "truncated or corrupt",
+    "corrupt_checksum.png": "checksum mismatch",
+    "decompression_bomb.png": "too large to decode safely",
+    "decompression_bomb.gif": "too large to decode safely",
+    "declares_30000x30000.jpg": "too large to decode safely",
+    "svg_named.jpg": "SVG, HTML or script",
+    "html_named.png": "SVG, HTML or script",
+    "shell_script.gif": "SVG, HTML or script",
+    "jpeg_with_script_comment.jpg": "also HTML or script (a polyglot)",
+    "jpeg_then_zip.jpg": "also ZIP archive (a polyglot)",
+    "pdf_in_png.png": "also PDF (a polyglot)",
+    "random_bytes.jpg": "not a photo or video in a format this service accepts",
+    "avif_brand.heic": "not a photo or video in a format this service accepts",
+    "tiff_image.jpg": "not a photo or video in a format this service accepts",
+}
+
+
+def _one_sentence(reason: str) -> bool:
+    return reason[0].isupper() and reason.endswith(".") and "\n" not in reason
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_or_broken_file_is_refused_with_a_reason_and_leaves_nothing(corpus, out_dir, name):
+    with pytest.raises(Refused) as caught:
+        sanitize_file(corpus[name], out_dir, stem="item")
+    assert HOSTILE[name] in caught.value.reason
+    assert _one_sentence(caught.value.reason)
+    assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("limits, words", [
+    (Limits(max_bytes=1000), "over the limit of"),
+    (Limits(max_photo_bytes=1000), "The photo is"),
+    (Limits(max_pixels=1000), "too large to decode safely"),
+])
+def test_a_photo_over_a_limit_is_refused(corpus, out_dir, limits, words):
+    with pytest.raises(Refused) as caught:
+        sanitize_file(corpus["everything.jpg"], out_dir, limits, stem="item")
+    assert words in caught.value.reason
+    assert list(out_dir.iterdir()) == []
+
+
+def test_a_missing_file_is_refused(out_dir, tmp_path):
+    with pytest.raises(Refused, match="cannot be read"):
+        sanitize_file(tmp_path / "nowhere.jpg", out_dir, stem="item")
+
+
+def test_a_crash_inside_a_decoder_refuses_the_item_and_leaves_nothing(corpus, out_dir, monkeypatch):
+    def explode(self, data, src, dst, limits):
+        dst.write_bytes(b"half a file")
+        raise IndexError("decoder bug")
+
+    monkeypatch.setattr(JpegHandler, "clean", explode)
+    with pytest.raises(Refused, match="could not be processed safely"):
+        sanitize_file(corpus["everything.jpg"], out_dir, stem="item")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_pillow_repair_mode_is_never_trusted(corpus, out_dir, monkeypatch):
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(Refused, match="misconfigured"):
+        sanitize_file(corpus["everything.png"], out_dir, stem="item")
+    assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("stem", ["", "../escape", "a/b", ".hidden"])
+def test_an_output_stem_that_is_not_a_plain_name_is_a_programming_error(corpus, out_dir, stem):
+    with pytest.raises(ValueError):
+        sanitize_file(corpus["everything.jpg"], out_dir, stem=stem)
