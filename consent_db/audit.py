@@ -64,6 +64,23 @@ class AuditTag(StrEnum):
     AUDIT_VERIFIED = "audit:verified"
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a signed-in account, or a label such as the command-line operator; and from where."""
+
+    account_id: int | None = None
+    label: str | None = None
+    device_id: int | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """Keyword arguments for record()."""
+        return {"actor_account_id": self.account_id, "actor_label": self.label, "device_id": self.device_id}
+
+
+CLI = Actor(label=CLI_ACTOR)
+SYSTEM = Actor(label="system")
+
+
 class AuditChainError(Exception):
     """The chain head is missing: the database was not migrated."""
 
