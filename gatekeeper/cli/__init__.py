@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import click
 
-from gatekeeper.cli import server
+from gatekeeper.cli import audit, records, server
 
 COMMANDS = (
     server.init,
     server.serve,
     server.doctor,
+    records.people,
+    records.guardians,
+    records.channels,
+    records.consent,
+    audit.audit,
 )
 
 
