@@ -103,7 +103,8 @@ def people_import(instance, csv_file: Path, as_json) -> None:
         except importing.CsvImportError as exc:
             raise CommandError("nothing was imported:\n  " + "\n  ".join(exc.problems)) from None
         data = [person_data(p) for p in added]
-    emit(data, as_json, lambda rows: f"imported {len(rows)} people (ids {rows[0]['id']}-{rows[-1]['id']})")
+    emit(data, as_json, lambda rows: f"imported 1 person (id {rows[0]['id']})" if len(rows) == 1
+         else f"imported {len(rows)} people (ids {rows[0]['id']}-{rows[-1]['id']})")
 
 
 # --- guardians ----------------------------------------------------------------------------------
