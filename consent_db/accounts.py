@@ -145,12 +145,19 @@ def set_password(
     return account
 
 
-def create_first_manager(session: Session, *, email: str, setting_id: int, at: datetime | None = None) -> str | None:
-    """A Manager with a fresh one-time password (returned, to show once); None if the setting has one."""
-    managers = select(func.count()).select_from(Account).where(
+def manager_count(session: Session, setting_id: int, *, enabled_only: bool = False) -> int:
+    """How many Manager accounts the setting has."""
+    query = select(func.count()).select_from(Account).where(
         Account.setting_id == setting_id, Account.role == Role.MANAGER
     )
-    if session.scalar(managers):
+    if enabled_only:
+        query = query.where(Account.disabled.is_(False))
+    return session.scalar(query)
+
+
+def create_first_manager(session: Session, *, email: str, setting_id: int, at: datetime | None = None) -> str | None:
+    """A Manager with a fresh one-time password (returned, to show once); None if the setting has one."""
+    if manager_count(session, setting_id):
         return None
     password = secrets.token_urlsafe(12)
     create_account(session, setting_id=setting_id, email=email, password=password, role=Role.MANAGER,

@@ -186,6 +186,20 @@ def verify_chain(session: Session, *, batch_size: int = 1000) -> ChainReport:
     return ChainReport(True, checked)
 
 
+def check_tail(session: Session) -> ChainReport:
+    """A quick check for `doctor`: the head agrees with the last row and that row is intact."""
+    head = session.get(AuditChainHead, HEAD_ID)
+    if head is None:
+        return ChainReport(False, 0, None, "the chain head is missing")
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    if last is None:
+        ok = head.last_event_id == 0 and head.last_hash == GENESIS_HASH
+        return ChainReport(ok, 0, None if ok else head.last_event_id, "" if ok else "the chain's rows are missing")
+    if last.id != head.last_event_id or last.hash != head.last_hash or event_hash(last) != last.hash:
+        return ChainReport(False, 1, last.id, f"row {last.id} does not match the chain head")
+    return ChainReport(True, 1)
+
+
 def list_events(
     session: Session,
     *,

@@ -145,3 +145,15 @@ def test_concurrent_writers_on_postgresql_never_fork_the_chain(postgres_url):
         assert report.ok and report.checked == writers * per_writer
     finally:
         engine.dispose()
+
+
+def test_the_quick_tail_check_passes_on_an_empty_or_intact_chain_and_fails_on_a_cut_one(session):
+    assert audit.check_tail(session).ok
+    write_events(session, 3)
+    assert audit.check_tail(session).ok
+    session.execute(text("UPDATE audit_events SET tag = 'media:published' WHERE id = 3"))
+    session.commit()
+    assert audit.check_tail(session).first_bad_id == 3
+    session.execute(text("DELETE FROM audit_events"))
+    session.commit()
+    assert not audit.check_tail(session).ok
