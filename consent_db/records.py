@@ -160,6 +160,22 @@ def get_person(session: Session, person_id: int, *, setting_id: int | None = Non
     return person
 
 
+def set_leaving_date(
+    session: Session, person_id: int, leaves: date | str | None, *, setting_id: int, actor: Actor,
+    at: datetime | None = None,
+) -> Person:
+    """Set (or clear, with None) a person's leaving date; consent ends on it. Raises RecordsError."""
+    person = get_person(session, person_id, setting_id=setting_id)
+    day = parse_date(leaves, "leaving date")
+    if day and person.start_date and day < person.start_date:
+        raise InvalidRecord(f"leaving date {day} is before the start date {person.start_date}")
+    old, person.leaving_date = person.leaving_date, day
+    session.flush()
+    audit.record(session, AuditTag.PERSON_UPDATED, subject=f"person:{person.id}", setting_id=setting_id,
+                 details={"leaving_date": {"from": old, "to": day}}, at=at, **actor.fields())
+    return person
+
+
 def list_people(session: Session, *, setting_id: int, kind: PersonKind | None = None) -> list[Person]:
     """The setting's people, ordered by id."""
     query = select(Person).where(Person.setting_id == setting_id).order_by(Person.id)

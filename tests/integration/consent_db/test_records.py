@@ -89,3 +89,27 @@ def test_channels_are_found_by_id_or_slug_within_the_setting(session, world):
     assert records.get_channel(session, str(world.newsletter), setting_id=world.setting_id).slug == "newsletter"
     with pytest.raises(records.UnknownChannel):
         records.get_channel(session, world.website, setting_id=world.setting_id + 1)
+
+
+def test_a_leaving_date_can_be_set_later_and_is_audited(session, world):
+    person = records.set_leaving_date(session, world.child, "2026-07-17", setting_id=world.setting_id, actor=CLI)
+    assert str(person.leaving_date) == "2026-07-17"
+    assert '"to":"2026-07-17"' in audit.list_events(session, tag_prefix="person:updated")[0].details
+    assert records.set_leaving_date(session, world.child, None, setting_id=world.setting_id, actor=CLI).leaving_date is None
+
+
+@pytest.mark.parametrize("person, leaves, error", [
+    pytest.param(9999, "2026-07-17", records.UnknownPerson, id="unknown person"),
+    pytest.param("child", "17/07/2026", records.InvalidRecord, id="bad date"),
+    pytest.param("started", "2024-01-01", records.InvalidRecord, id="before the start date"),
+])
+def test_a_bad_leaving_date_changes_nothing(session, world, person, leaves, error):
+    if person == "started":
+        fields = records.check_person(kind="child", first_name="Mo", surname="Farah", starts="2024-09-01")
+        person = records.add_person(session, fields, setting_id=world.setting_id, actor=CLI).id
+    elif person == "child":
+        person = world.child
+    before = row_counts(session)
+    with pytest.raises(error):
+        records.set_leaving_date(session, person, leaves, setting_id=world.setting_id, actor=CLI)
+    assert row_counts(session) == before
