@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from consent_db import migrate
+from consent_db import accounts, audit, migrate, records
 from gatekeeper.database import session_factory
 from gatekeeper.jobs.backends import JobsMisconfigured, backend_for
 from gatekeeper.jobs.runner import jobs_of
@@ -99,6 +99,23 @@ def check_media(app: Flask) -> Finding:
     return Finding("media", True, "JPEG, PNG, GIF, WebP, HEIF, MP4 and MOV can be sanitised")
 
 
+def check_records(app: Flask) -> Finding:
+    try:
+        with session_factory(app)() as session:
+            setting = records.default_setting(session)
+            managers = accounts.manager_count(session, setting.id, enabled_only=True)
+            tail = audit.check_tail(session)
+    except records.NoSetting as exc:
+        return Finding("records", False, str(exc))
+    except SQLAlchemyError as exc:
+        return Finding("records", False, f"cannot read the records: {exc.__class__.__name__}")
+    if not managers:
+        return Finding("records", False, f"setting '{setting.name}' has no enabled Manager account")
+    if not tail.ok:
+        return Finding("records", False, f"audit log: {tail.problem}: run 'gatekeeper audit verify'")
+    return Finding("records", True, f"setting '{setting.name}', {managers} Manager account(s), audit log head intact")
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -131,6 +148,7 @@ CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_key_rotation,
     check_face_models,
     check_media,
+    check_records,
     _writable_folder("channels", "CHANNELS_DIR"),
 )
 

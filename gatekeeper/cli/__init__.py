@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from gatekeeper.cli import faces, media, server, storage
+from gatekeeper.cli import audit, faces, media, records, server, storage
 
 COMMANDS = (
     server.init,
@@ -13,6 +13,11 @@ COMMANDS = (
     storage.rotate_key,
     faces.scan,
     media.sanitize,
+    records.people,
+    records.guardians,
+    records.channels,
+    records.consent,
+    audit.audit,
 )
 
 

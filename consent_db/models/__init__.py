@@ -1,0 +1,31 @@
+"""Every model, and the Base whose metadata Alembic compares against the migrations."""
+from consent_db.models.accounts import Account, Device, PairingCode, Role
+from consent_db.models.audit import AuditChainHead, AuditEvent
+from consent_db.models.base import Base, UtcDateTime
+from consent_db.models.channels import Channel
+from consent_db.models.consent import ConsentDecision, Decision, GivenBy, Method
+from consent_db.models.people import Guardian, GuardianLink, Person, PersonKind
+from consent_db.models.setting import Setting
+from consent_db.models.templates import FaceTemplate
+
+__all__ = [
+    "Account",
+    "AuditChainHead",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "ConsentDecision",
+    "Decision",
+    "Device",
+    "FaceTemplate",
+    "GivenBy",
+    "Guardian",
+    "GuardianLink",
+    "Method",
+    "PairingCode",
+    "Person",
+    "PersonKind",
+    "Role",
+    "Setting",
+    "UtcDateTime",
+]
