@@ -46,6 +46,8 @@ class AuditTag(StrEnum):
     ACCOUNT_CREATED = "account:created"
     ACCOUNT_PASSWORD_CHANGED = "account:password-changed"
     ACCOUNT_DISABLED = "account:disabled"
+    ACCOUNT_INVITED = "account:invited"
+    ACCOUNT_TWO_FACTOR_ENROLLED = "account:two-factor-enrolled"
     ACCOUNT_SIGNED_IN = "account:signed-in"
     ACCOUNT_SIGN_IN_FAILED = "account:sign-in-failed"
     DEVICE_PAIRING_CODE_ISSUED = "device:pairing-code-issued"

@@ -41,6 +41,29 @@ def _defaults(instance: Path) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_NAME": "gk_session",
+        # A signed-in browser session ends after this many hours (server-side; sign-out ends it at once).
+        "SESSION_HOURS": 12,
+        # Argon2id cost; tests lower it, production keeps argon2-cffi's recommended values.
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 65536,
+        # Sign-in throttling: failures allowed per window, and the lock that follows.
+        "THROTTLE_ACCOUNT_FAILURES": 5,
+        "THROTTLE_ADDRESS_FAILURES": 20,
+        "THROTTLE_WINDOW_MINUTES": 15,
+        # Invitation links to set a password work once and expire.
+        "INVITATION_DAYS": 7,
+        # The address people reach the service at, for links in emails; empty: the request's own.
+        "PUBLIC_URL": "",
+        # Empty: no email is sent and the Manager hands the invitation link over.
+        "SMTP_HOST": "",
+        "SMTP_PORT": 587,
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_FROM": "",
+        "SMTP_STARTTLS": True,
+        # Largest reference photo for face-matching enrolment.
+        "MAX_REFERENCE_PHOTO_BYTES": 20 * 1024 * 1024,
     }
 
 

@@ -6,6 +6,7 @@ from consent_db.models.channels import Channel
 from consent_db.models.consent import ConsentDecision, Decision, GivenBy, Method
 from consent_db.models.people import Guardian, GuardianLink, Person, PersonKind
 from consent_db.models.setting import Setting
+from consent_db.models.signin import Invitation, SessionStage, SignInThrottle, WebSession
 from consent_db.models.templates import FaceTemplate
 
 __all__ = [
@@ -21,11 +22,15 @@ __all__ = [
     "GivenBy",
     "Guardian",
     "GuardianLink",
+    "Invitation",
     "Method",
     "PairingCode",
     "Person",
     "PersonKind",
     "Role",
+    "SessionStage",
     "Setting",
+    "SignInThrottle",
     "UtcDateTime",
+    "WebSession",
 ]

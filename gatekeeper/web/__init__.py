@@ -1,14 +1,35 @@
-"""The web app's blueprints, registered on the app in one place."""
+"""The web app: who is asking, security, blueprints and error pages, registered in one place."""
 from __future__ import annotations
 
 from flask import Flask
 
-from gatekeeper.web import health
+from gatekeeper.web import auth, current, devices, errors, health, nav, parents, security
+from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people
+from gatekeeper.web.manager import devices as manager_devices
+from gatekeeper.web.services import consent_effects, mail
 
-BLUEPRINTS = (health.bp,)
+BLUEPRINTS = (
+    health.bp,
+    auth.bp,
+    devices.bp,
+    parents.bp,
+    people.bp,
+    consent.bp,
+    enrolment.bp,
+    channels.bp,
+    manager_devices.bp,
+    accounts.bp,
+    audit.bp,
+)
 
 
 def init_app(app: Flask) -> None:
-    """Register every blueprint."""
+    """Register the request loader first (the body limit and CSRF need to know who asks), then the rest."""
+    current.init_app(app)
+    security.init_app(app)
+    mail.init_app(app)
+    consent_effects.init_app(app)
+    errors.init_app(app)
+    nav.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -1,0 +1,60 @@
+"""The audit log: newest first with filters, a CSV export, and a button that verifies the hash chain."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, render_template, request
+
+from consent_db import audit
+from consent_db.audit import AuditTag
+from gatekeeper.database import transaction
+from gatekeeper.web.current import actor
+from gatekeeper.web.manager import manager_blueprint, setting_id
+
+bp = manager_blueprint("manager_audit", __name__, "/manager/audit")
+PAGE = 200
+EXPORT_LIMIT = 100_000
+CSV_FIELDS = ("id", "at", "tag", "actor_account_id", "actor_label", "device_id", "subject", "details", "hash")
+
+
+def _filters() -> dict:
+    tag = (request.args.get("tag") or "").strip()
+    subject = (request.args.get("subject") or "").strip()
+    if len(tag) > 64 or len(subject) > 100:
+        abort(400, description="A filter is too long.")
+    return {"tag_prefix": tag or None, "subject": subject or None}
+
+
+def _events(limit: int) -> list:
+    with transaction() as db:
+        rows = audit.list_events(db, limit=limit, **_filters())
+    mine = setting_id()
+    return [audit.event_as_dict(e) for e in rows if e.setting_id in (None, mine)]
+
+
+@bp.get("")
+def events():
+    tags = sorted({tag.value.split(":")[0] for tag in AuditTag})
+    return render_template("manager/audit.html", events=_events(PAGE), tags=tags, filters=request.args, report=None)
+
+
+@bp.get("/export.csv")
+def export():
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_FIELDS)
+    for event in _events(EXPORT_LIMIT):
+        writer.writerow([audit.canonical_json(event[f]) if f == "details" else event[f] for f in CSV_FIELDS])
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
+
+
+@bp.post("/verify")
+def verify():
+    with transaction() as db:
+        report = audit.verify_chain(db)
+        audit.record(db, AuditTag.AUDIT_VERIFIED, setting_id=setting_id(),
+                     details={"ok": report.ok, "checked": report.checked, "problem": report.problem}, **actor().fields())
+    tags = sorted({tag.value.split(":")[0] for tag in AuditTag})
+    return render_template("manager/audit.html", events=_events(PAGE), tags=tags, filters={}, report=report)

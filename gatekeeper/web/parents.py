@@ -1,0 +1,96 @@
+"""The parent and carer portal: their own children only, a switch per channel, face matching on its own,
+history, a JSON download, and withdrawing everything in one step."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+
+from consent_db import records
+from consent_db.models import Decision, Role
+from consent_db.timeutil import now
+from gatekeeper.database import transaction
+from gatekeeper.web.current import actor, require_role
+from gatekeeper.web.forms import sentence
+from gatekeeper.web.services import consent_effects, family
+from gatekeeper.web.services.people_view import person_page
+
+bp = Blueprint("parents", __name__, url_prefix="/family")
+bp.before_request(require_role(Role.PARENT))
+
+
+def _guardian_id() -> int:
+    return g.account.guardian_id
+
+
+@bp.get("", endpoint="family")
+def family_home():
+    with transaction() as db:
+        children = family.children_of(db, _guardian_id())
+    return render_template("parents/family.html", children=children)
+
+
+def _child_page(child_id: int, error: str | None = None, status: int = 200):
+    at = now()
+    with transaction() as db:
+        try:
+            child, link = family.child_for(db, _guardian_id(), child_id)
+            lines = family.overview(db, _guardian_id(), child_id, at=at)
+        except family.NotYourChild:
+            abort(404)
+        page = person_page(db, child_id, setting_id=child.setting_id, at=at)
+    return render_template("parents/child.html", child=child, link=link, lines=lines, history=page.history,
+                           error=error), status
+
+
+@bp.get("/child/<int:child_id>")
+def child(child_id: int):
+    return _child_page(child_id)
+
+
+@bp.post("/child/<int:child_id>/consent")
+def decide(child_id: int):
+    decision = request.form.get("decision", "")
+    if decision not in (Decision.GRANT.value, Decision.REFUSE.value):
+        abort(400, description="Choose to give or withdraw consent.")
+    try:
+        purpose = family.parse_purpose(request.form.get("purpose", ""))
+        with transaction() as db:
+            change = family.decide(db, _guardian_id(), child_id, purpose, decision, actor=actor(), at=now())
+    except family.NotYourChild:
+        abort(404)
+    except (family.FamilyError, records.RecordsError) as exc:
+        return _child_page(child_id, sentence(exc), 400)
+    consent_effects.after_commit([change])
+    if decision == Decision.GRANT.value:
+        flash("Thank you: your consent is recorded.", "info")
+    else:
+        flash("Your consent is withdrawn. Anything already published that shows your child is being taken down now.",
+              "info")
+    return redirect(url_for(".child", child_id=child_id))
+
+
+@bp.post("/child/<int:child_id>/withdraw-all")
+def withdraw_all(child_id: int):
+    try:
+        with transaction() as db:
+            changes = family.withdraw_everything(db, _guardian_id(), child_id, actor=actor(), at=now())
+    except family.NotYourChild:
+        abort(404)
+    except (family.FamilyError, records.RecordsError) as exc:
+        return _child_page(child_id, sentence(exc), 400)
+    consent_effects.after_commit(changes)
+    flash("Every consent for your child is withdrawn, including face matching. Anything published is being "
+          "taken down now.", "info")
+    return redirect(url_for(".child", child_id=child_id))
+
+
+@bp.get("/child/<int:child_id>/data.json")
+def download(child_id: int):
+    with transaction() as db:
+        try:
+            data = family.export(db, _guardian_id(), child_id, at=now())
+        except family.NotYourChild:
+            abort(404)
+    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=child-{child_id}-data.json"})

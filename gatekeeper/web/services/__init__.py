@@ -1,0 +1,1 @@
+"""What the web pages need beyond the records: sessions, throttling, invitations, mail, family views."""

@@ -1,0 +1,39 @@
+"""The Manager's account list and disabling an account (its sessions end at once)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consent_db import accounts, audit
+from consent_db.audit import Actor, AuditTag
+from consent_db.models import Account, Role
+from gatekeeper.web.services import sessions
+
+
+class AccountAdminError(Exception):
+    """The account cannot be changed as asked; the message is one plain sentence."""
+
+
+def list_accounts(session: Session, *, setting_id: int) -> list[Account]:
+    return list(session.scalars(select(Account).where(Account.setting_id == setting_id).order_by(Account.role, Account.email)))
+
+
+def disable(session: Session, account_id: int, *, setting_id: int, actor: Actor, at: datetime) -> Account:
+    """Stop an account signing in and end its sessions; raises AccountAdminError."""
+    account = session.get(Account, account_id)
+    if account is None or account.setting_id != setting_id:
+        raise AccountAdminError(f"There is no account {account_id}.")
+    if account.id == actor.account_id:
+        raise AccountAdminError("You cannot disable your own account.")
+    if account.disabled:
+        return account
+    if account.role is Role.MANAGER and accounts.manager_count(session, setting_id, enabled_only=True) <= 1:
+        raise AccountAdminError("This is the last Manager account: invite another Manager first.")
+    account.disabled = True
+    sessions.end_all(session, at=at, account_id=account.id)
+    session.flush()
+    audit.record(session, AuditTag.ACCOUNT_DISABLED, subject=f"account:{account.id}", setting_id=setting_id,
+                 details={"role": account.role.value}, at=at, **actor.fields())
+    return account

@@ -1,0 +1,82 @@
+"""Server-side sign-in sessions: the cookie carries a random token, the database its hash and stage.
+
+Keeping them here lets sign-out, disabling an account and revoking a tablet end a session at once,
+which a signed cookie alone cannot do.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from consent_db.models import Account, Device, SessionStage, WebSession
+from consent_db.timeutil import utc
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A live session, its account and (for staff on a tablet) its device."""
+
+    web_session: WebSession
+    account: Account
+    device: Device | None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start(session: Session, account: Account, *, stage: SessionStage, device_id: int | None, at: datetime,
+          lifetime: timedelta) -> str:
+    """A new session for the account; returns the token for the cookie (shown nowhere else)."""
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=_digest(token), account_id=account.id, device_id=device_id, stage=stage,
+                           created_at=utc(at), last_seen_at=utc(at), expires_at=utc(at) + lifetime))
+    session.flush()
+    return token
+
+
+def find(session: Session, token: str | None, *, at: datetime) -> SignedIn | None:
+    """The live session for a token (not ended, not expired, account enabled), else None."""
+    if not token:
+        return None
+    row = session.scalars(select(WebSession).where(WebSession.token_hash == _digest(token))).first()
+    if row is None or row.ended_at is not None or utc(at) >= row.expires_at:
+        return None
+    account = session.get(Account, row.account_id)
+    if account is None or account.disabled:
+        return None
+    device = session.get(Device, row.device_id) if row.device_id is not None else None
+    return SignedIn(row, account, device)
+
+
+def advance(session: Session, web_session: WebSession, stage: SessionStage) -> None:
+    """Move a session to its next sign-in stage."""
+    web_session.stage = stage
+    session.flush()
+
+
+def end(session: Session, web_session: WebSession, *, at: datetime) -> None:
+    """End one session (sign-out)."""
+    if web_session.ended_at is None:
+        web_session.ended_at = utc(at)
+        session.flush()
+
+
+def end_all(session: Session, *, at: datetime, account_id: int | None = None, device_id: int | None = None,
+            keep_id: int | None = None) -> int:
+    """End every live session of an account or of a device (but keep_id); returns how many."""
+    query = update(WebSession).where(WebSession.ended_at.is_(None))
+    if keep_id is not None:
+        query = query.where(WebSession.id != keep_id)
+    if account_id is not None:
+        query = query.where(WebSession.account_id == account_id)
+    if device_id is not None:
+        query = query.where(WebSession.device_id == device_id)
+    if account_id is None and device_id is None:
+        raise ValueError("end_all needs an account or a device")
+    return session.execute(query.values(ended_at=utc(at)).execution_options(synchronize_session=False)).rowcount
