@@ -4,6 +4,7 @@ from consent_db.models.audit import AuditChainHead, AuditEvent
 from consent_db.models.base import Base, UtcDateTime
 from consent_db.models.channels import Channel
 from consent_db.models.consent import ConsentDecision, Decision, GivenBy, Method
+from consent_db.models.media import Approval, ItemKind, ItemState, MediaFace, MediaItem, Publication, PublicationState
 from consent_db.models.people import Guardian, GuardianLink, Person, PersonKind
 from consent_db.models.setting import Setting
 from consent_db.models.signin import Invitation, SessionStage, SignInThrottle, WebSession
@@ -11,6 +12,7 @@ from consent_db.models.templates import FaceTemplate
 
 __all__ = [
     "Account",
+    "Approval",
     "AuditChainHead",
     "AuditEvent",
     "Base",
@@ -23,9 +25,15 @@ __all__ = [
     "Guardian",
     "GuardianLink",
     "Invitation",
+    "ItemKind",
+    "ItemState",
+    "MediaFace",
+    "MediaItem",
     "Method",
     "PairingCode",
     "Person",
+    "Publication",
+    "PublicationState",
     "PersonKind",
     "Role",
     "SessionStage",

@@ -1,6 +1,55 @@
-"""Every background job by name; the gate's jobs register here as they are built."""
+"""Every background job by name: what the gate runs after an upload, an approval or a consent change."""
 from __future__ import annotations
+
+from flask import Flask
 
 from gatekeeper.jobs.runner import TaskSpec
 
-TASKS: dict[str, TaskSpec] = {}
+
+def _ctx(app: Flask):
+    from gatekeeper.gate.context import gate_context
+
+    return gate_context(app)
+
+
+def analyse_item(app: Flask, *, public_id: str) -> None:
+    from gatekeeper.gate.ingest import analyse_item as run
+
+    run(_ctx(app), public_id)
+
+
+def publish_item(app: Flask, *, public_id: str, channel_id: int) -> None:
+    from gatekeeper.gate.errors import NotCleared
+    from gatekeeper.gate.publishing import publish_item as run
+
+    try:
+        run(_ctx(app), public_id, channel_id)
+    except NotCleared:
+        # Consent changed between approval and publishing: holding is the right outcome, not a retry.
+        return
+
+
+def consent_changed(app: Flask, *, person_id: int) -> None:
+    from gatekeeper.gate.takedown import sweep
+
+    sweep(_ctx(app), person_id=person_id)
+
+
+def minute_sweep(app: Flask) -> None:
+    """Expiry and leaving dates pass without anyone acting; crashed publishes need finishing."""
+    from gatekeeper.gate.publishing import complete_stale_intents
+    from gatekeeper.gate.retention import purge
+    from gatekeeper.gate.takedown import sweep
+
+    context = _ctx(app)
+    complete_stale_intents(context)
+    sweep(context)
+    purge(context)
+
+
+TASKS: dict[str, TaskSpec] = {
+    "analyse_item": TaskSpec(analyse_item, retries=3, retry_delay=10),
+    "publish_item": TaskSpec(publish_item, retries=8, retry_delay=5),
+    "consent_changed": TaskSpec(consent_changed, retries=10, retry_delay=5),
+    "minute_sweep": TaskSpec(minute_sweep, retries=0, every_minute=True),
+}

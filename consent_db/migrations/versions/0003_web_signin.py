@@ -1,14 +1,14 @@
 """Web sign-in: server-side sessions, sign-in throttle counters, one-time invitations.
 
-Revision ID: 0002_web_signin
-Revises: 0001_initial
+Revision ID: 0003_web_signin
+Revises: 0002_media
 Create Date: 2026-11-25
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002_web_signin"
-down_revision = "0001_initial"
+revision = "0003_web_signin"
+down_revision = "0002_media"
 branch_labels = None
 depends_on = None
 

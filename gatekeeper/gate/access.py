@@ -1,0 +1,54 @@
+"""The quarantined bytes of an item, and small thumbnails, for people allowed to see them."""
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import av
+from PIL import Image, ImageOps
+
+from consent_db.models import ItemKind
+from gatekeeper.gate.context import GateContext
+from gatekeeper.gate.errors import NotInQuarantine
+from gatekeeper.gate.items import get_item
+from gatekeeper.storage.base import ItemNotFound
+
+
+def item_bytes(ctx: GateContext, public_id: str, *, setting_id: int | None = None) -> tuple[bytes, str]:
+    """The sanitised file and its type; raises UnknownItem or NotInQuarantine. Authorise first."""
+    with ctx.sessions() as session:
+        item = get_item(session, public_id, setting_id=setting_id)
+        mime = item.mime
+    try:
+        return ctx.store.open_bytes(public_id), mime
+    except ItemNotFound:
+        raise NotInQuarantine(f"item {public_id} is no longer held in quarantine") from None
+
+
+def _first_frame(path: Path) -> Image.Image:
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            picture = frame.to_image()
+            # PyAV reports rotation counter-clockwise; PIL rotates counter-clockwise too.
+            return picture.rotate(frame.rotation, expand=True) if frame.rotation else picture
+    raise NotInQuarantine("the video has no frame to show")
+
+
+def thumbnail(ctx: GateContext, public_id: str, max_side: int = 480, *, setting_id: int | None = None) -> bytes:
+    """A JPEG no larger than max_side, the first frame for a video; raises UnknownItem or NotInQuarantine."""
+    data, _ = item_bytes(ctx, public_id, setting_id=setting_id)
+    with ctx.sessions() as session:
+        kind = get_item(session, public_id).kind
+    if kind is ItemKind.VIDEO:
+        with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
+            path = Path(scratch) / "clip.mp4"
+            path.write_bytes(data)
+            picture = _first_frame(path)
+    else:
+        picture = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    picture = picture.convert("RGB")
+    picture.thumbnail((max_side, max_side))
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=85)
+    return out.getvalue()

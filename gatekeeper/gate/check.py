@@ -1,0 +1,44 @@
+"""`gatekeeper check`: the gate's verdict for a file and a channel, with nothing written anywhere."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from consent_db.consent import consent_in_force
+from consent_db.records import default_setting, get_channel
+from consent_db.templates import load_gallery
+from consent_db.verdicts import FACE_MATCHING
+from gatekeeper.faces.analysis import Analysis, FaceStatus
+from gatekeeper.faces.engine import failed
+from gatekeeper.faces.gallery import Gallery
+from gatekeeper.faces.models import ModelError
+from gatekeeper.faces.plugins import PluginError
+from gatekeeper.faces.service import analyse_file
+from gatekeeper.gate.context import GateContext
+from gatekeeper.gate.decision import Decision, decide
+from gatekeeper.media import sanitize_file
+
+
+def check_file(ctx: GateContext, path: Path, channel_ref: str | int) -> tuple[Analysis, Decision]:
+    """Sanitise (in scratch), analyse and decide for one channel now.
+
+    Raises Refused for a file the sanitiser refuses and RecordsError for an unknown channel.
+    """
+    at = ctx.clock()
+    with ctx.sessions() as session:
+        setting = default_setting(session)
+        channel = get_channel(session, channel_ref, setting_id=setting.id)
+        gallery = Gallery(load_gallery(session, ctx.data_key, setting_id=setting.id, at=at))
+    with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
+        clean = sanitize_file(Path(path), Path(scratch), ctx.limits, stem="checked")
+        try:
+            analysis = analyse_file(clean.path, ctx.engine(), gallery)
+        except (PluginError, ModelError) as exc:
+            analysis = failed(str(exc))
+    matched = {f.person_id for f in analysis.faces if f.status is FaceStatus.IDENTIFIED and f.person_id}
+    with ctx.sessions() as session:
+        channel_consent = consent_in_force(session, matched, channel.id, at) if matched else {}
+        face_matching = consent_in_force(session, matched, FACE_MATCHING, at) if matched else {}
+    decision = decide(analysis, channel_id=channel.id, channel_consent=channel_consent,
+                      face_matching_consent=face_matching, verified=True)
+    return analysis, decision

@@ -1,0 +1,84 @@
+"""The gate's collaborators, built once per app: database, quarantine, face engine, channels, jobs, clock."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from flask import Flask
+from sqlalchemy.orm import sessionmaker
+
+from consent_db.models import Channel
+from consent_db.timeutil import now
+from gatekeeper.database import session_factory
+from gatekeeper.faces.plugins import FaceEngine, build_engine
+from gatekeeper.media import Limits
+from gatekeeper.publishers import default_target, publisher_for
+from gatekeeper.publishers.base import Publisher
+from gatekeeper.storage import quarantine_from_config
+from gatekeeper.storage.base import QuarantineStore
+
+EXTENSION = "gatekeeper.gate"
+
+
+@dataclass
+class GateContext:
+    """Everything a gate service needs; tests build one with fakes."""
+
+    config: Mapping[str, Any]
+    sessions: sessionmaker
+    store: QuarantineStore
+    enqueue: Callable[..., Any]  # (job name, **kwargs); call only after commit
+    clock: Callable[[], datetime] = now
+    engine_factory: Callable[[Mapping[str, Any]], FaceEngine] = build_engine
+    publisher_factory: Callable[[Mapping[str, Any]], Publisher] = publisher_for
+    _engines: threading.local = field(default_factory=threading.local, repr=False)
+
+    @property
+    def data_key(self) -> bytes:
+        return self.config["DATA_KEY"]
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(max_bytes=int(self.config["MAX_UPLOAD_BYTES"]))
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for files on their way in or out, inside the private quarantine folder."""
+        path = Path(self.config["QUARANTINE_DIR"]) / ".work"
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+
+    def engine(self) -> FaceEngine:
+        """This thread's face engine; raises PluginError or ModelError (the item is then held)."""
+        # OpenCV networks are not safe to share between threads running jobs at once.
+        engine = getattr(self._engines, "engine", None)
+        if engine is None:
+            engine = self.engine_factory(self.config)
+            self._engines.engine = engine
+        return engine
+
+    def channel_target(self, channel: Channel) -> dict:
+        """The channel's publishing target; the embedded default is a folder under CHANNELS_DIR."""
+        return dict(channel.target) if channel.target else default_target(self.config["CHANNELS_DIR"], channel.slug)
+
+    def publisher(self, target: Mapping[str, Any]) -> Publisher:
+        return self.publisher_factory(target)
+
+
+def gate_context(app: Flask) -> GateContext:
+    """The app's gate context, made on first use."""
+    context = app.extensions.get(EXTENSION)
+    if context is None:
+        from gatekeeper.jobs.runner import jobs_of
+
+        context = GateContext(
+            config=app.config,
+            sessions=session_factory(app),
+            store=quarantine_from_config(app.config),
+            enqueue=jobs_of(app).enqueue,
+        )
+        app.extensions[EXTENSION] = context
+    return context

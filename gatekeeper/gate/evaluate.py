@@ -1,0 +1,44 @@
+"""Apply the gate's decision to a stored item, with consent as it stands at a given moment."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from consent_db.consent import consent_in_force
+from consent_db.models import Channel, ItemState, MediaItem
+from consent_db.records import list_channels
+from consent_db.verdicts import FACE_MATCHING
+from gatekeeper.faces.analysis import FaceStatus
+from gatekeeper.gate.decision import Decision, decide
+from gatekeeper.gate.items import analysis_of, marks_of
+from gatekeeper.gate.lifecycle import move
+
+
+def decide_item(session: Session, item: MediaItem, channel: Channel, at: datetime) -> Decision:
+    """Cleared or held for one channel, reading consent in force at `at` in this session."""
+    analysis = analysis_of(item)
+    marks = marks_of(item)
+    people = set(marks.identified.values()) | set(marks.whole_picture_people or ())
+    matched = {f.person_id for f in analysis.faces if f.status is FaceStatus.IDENTIFIED and f.person_id}
+    people |= matched
+    channel_consent = consent_in_force(session, people, channel.id, at) if people else {}
+    face_matching = consent_in_force(session, matched, FACE_MATCHING, at) if matched else {}
+    # A file only reaches quarantine after sanitize_file verified it; publishing verifies the bytes again.
+    return decide(analysis, channel_id=channel.id, channel_consent=channel_consent,
+                  face_matching_consent=face_matching, marks=marks, verified=bool(item.content_sha256))
+
+
+def decide_all(session: Session, item: MediaItem, at: datetime) -> dict[int, Decision]:
+    """The decision for every channel of the item's setting."""
+    return {channel.id: decide_item(session, item, channel, at)
+            for channel in list_channels(session, setting_id=item.setting_id)}
+
+
+def refresh_state(session: Session, item: MediaItem, at: datetime) -> dict[int, Decision]:
+    """Ready when cleared for some channel, else held; only for items awaiting a decision."""
+    decisions = decide_all(session, item, at)
+    if item.state in (ItemState.ANALYSING, ItemState.READY, ItemState.HELD):
+        cleared = any(d.cleared for d in decisions.values())
+        move(item, ItemState.READY if cleared else ItemState.HELD)
+    return decisions

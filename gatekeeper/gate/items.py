@@ -1,0 +1,89 @@
+"""Loading items and turning their stored faces into the decision's inputs (and back)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from consent_db.models import MediaFace, MediaItem
+from gatekeeper.faces.analysis import Analysis, Box, Face, FaceStatus
+from gatekeeper.gate.decision import ManagerMarks
+from gatekeeper.gate.errors import UnknownFace, UnknownItem
+
+
+def get_item(session: Session, public_id: str, *, setting_id: int | None = None, for_update: bool = False) -> MediaItem:
+    """The item with this public id (in this setting, when given); raises UnknownItem."""
+    query = select(MediaItem).where(MediaItem.public_id == str(public_id)).options(selectinload(MediaItem.faces))
+    if setting_id is not None:
+        query = query.where(MediaItem.setting_id == setting_id)
+    if for_update:
+        query = query.with_for_update(of=MediaItem)
+    item = session.scalars(query).one_or_none()
+    if item is None:
+        raise UnknownItem(f"there is no media item {public_id!r}")
+    return item
+
+
+def get_face(item: MediaItem, index: int) -> MediaFace:
+    """Face number index of the item; raises UnknownFace."""
+    for face in item.faces:
+        if face.index == index:
+            return face
+    raise UnknownFace(f"item {item.public_id} has no face {index + 1}")
+
+
+def analysis_of(item: MediaItem) -> Analysis:
+    """The stored analysis of an item, as the decision reads it."""
+    faces = tuple(
+        Face(
+            index=row.index, box=Box(row.x, row.y, row.width, row.height), score=row.score,
+            status=FaceStatus(row.engine_status), reason=row.engine_reason, person_id=row.engine_person_id,
+            distance=row.distance, margin=row.margin, frame_time=row.frame_time, track=row.track,
+            times=tuple(row.times or ()),
+        )
+        for row in item.faces
+    )
+    return Analysis(faces=faces, failed=item.analysis_failed, error=item.analysis_error,
+                    width=item.width, height=item.height, duration=item.duration, engine=item.analysis_engine or "")
+
+
+def marks_of(item: MediaItem) -> ManagerMarks:
+    """What the Manager has said about the item's faces."""
+    whole = item.whole_picture_people
+    return ManagerMarks(
+        identified={f.index: f.manager_person_id for f in item.faces if f.manager_person_id is not None},
+        not_a_person=frozenset(f.index for f in item.faces if f.not_a_person),
+        whole_picture_people=frozenset(whole) if whole is not None else None,
+    )
+
+
+def face_rows(analysis: Analysis) -> list[MediaFace]:
+    """Rows for an analysis's faces; boxes and opinions only, never a template."""
+    return [
+        MediaFace(
+            index=face.index, x=face.box.x, y=face.box.y, width=face.box.width, height=face.box.height,
+            score=float(face.score), frame_time=face.frame_time, track=face.track,
+            times=list(face.times) or None, engine_status=face.status.value, engine_reason=face.reason,
+            engine_person_id=face.person_id if face.status is FaceStatus.IDENTIFIED else None,
+            distance=face.distance, margin=face.margin,
+        )
+        for face in analysis.faces
+    ]
+
+
+def people_shown(item: MediaItem) -> set[int]:
+    """Everyone the item is taken to show: identified by the engine or by the Manager."""
+    people = {f.manager_person_id or f.engine_person_id for f in item.faces if not f.not_a_person}
+    people.update(item.whole_picture_people or ())
+    people.discard(None)
+    return people
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,168 @@
+"""Publishing an approved item to a channel: intent (consent checked) -> write -> confirm (checked again).
+
+A crash between the steps leaves an intent row; `complete_publication` finishes or abandons it.
+Object names are fixed in the intent, so a retried write replaces rather than duplicates.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consent_db import audit
+from consent_db.audit import AuditTag
+from consent_db.models import Approval, Channel, ItemKind, MediaItem, Publication, PublicationState
+from consent_db.records import get_channel
+from gatekeeper.gate.context import GateContext
+from gatekeeper.gate.errors import NotCleared, NotInQuarantine
+from gatekeeper.gate.evaluate import decide_item
+from gatekeeper.gate.items import file_sha256, get_item
+from gatekeeper.gate.lifecycle import is_open
+from gatekeeper.media import verify_file, without_audio
+from gatekeeper.publishers.base import new_object_name
+
+log = logging.getLogger(__name__)
+PUBLISH_JOB = "publish_item"
+LIVE = (PublicationState.INTENT, PublicationState.PUBLISHED)
+STALE_INTENT = timedelta(minutes=2)
+
+
+def live_publication(session: Session, item_id: int, channel_id: int) -> Publication | None:
+    return session.scalars(select(Publication).where(
+        Publication.item_id == item_id, Publication.channel_id == channel_id,
+        Publication.state.in_(LIVE))).one_or_none()
+
+
+def current_approval(session: Session, item: MediaItem, channel_id: int) -> Approval | None:
+    """The Manager's unrevoked approval of exactly the item's current bytes for this channel."""
+    return session.scalars(select(Approval).where(
+        Approval.item_id == item.id, Approval.channel_id == channel_id, Approval.revoked_at.is_(None),
+        Approval.content_sha256 == item.content_sha256).order_by(Approval.id.desc()).limit(1)).first()
+
+
+def publish_item(ctx: GateContext, public_id: str, channel_id: int) -> int:
+    """Record the intent to publish (consent re-checked in this transaction), then write and confirm.
+
+    Returns the publication id. Raises NotCleared when unapproved or held now, NotInQuarantine,
+    and PublisherError from the channel (the intent stays for a retry).
+    """
+    with ctx.sessions.begin() as session:
+        item = get_item(session, public_id, for_update=True)
+        channel = get_channel(session, channel_id, setting_id=item.setting_id)
+        existing = live_publication(session, item.id, channel.id)
+        if existing is not None:
+            publication_id = existing.id
+        else:
+            publication_id = _record_intent(ctx, session, item, channel)
+    complete_publication(ctx, publication_id)
+    return publication_id
+
+
+def _record_intent(ctx: GateContext, session: Session, item: MediaItem, channel: Channel) -> int:
+    if not is_open(item) or item.purged_at is not None:
+        raise NotInQuarantine(f"item {item.public_id} is no longer held in quarantine")
+    approval = current_approval(session, item, channel.id)
+    if approval is None:
+        raise NotCleared(f"item {item.public_id} is not approved for {channel.name} in its current form")
+    decision = decide_item(session, item, channel, ctx.clock())
+    if not decision.cleared:
+        raise NotCleared(f"held for {channel.name}: " + "; ".join(decision.reasons()))
+    is_video = item.kind is ItemKind.VIDEO
+    publication = Publication(
+        item_id=item.id, channel_id=channel.id, approval_id=approval.id, state=PublicationState.INTENT,
+        object_name=new_object_name("mp4" if is_video else item.extension), target=ctx.channel_target(channel),
+        content_type=item.mime, with_audio=is_video and item.has_audio and item.keep_audio, intent_at=ctx.clock())
+    session.add(publication)
+    session.flush()
+    return publication.id
+
+
+def _prepare_file(ctx: GateContext, item: MediaItem, publication: Publication, scratch: Path, sha: str) -> Path:
+    """The exact approved bytes, verified again, audio removed unless the Manager kept it."""
+    path = scratch / f"quarantined.{item.extension}"
+    ctx.store.fetch_to(item.public_id, path)
+    verify_file(path)
+    if file_sha256(path) != sha:
+        raise NotCleared(f"item {item.public_id} changed after it was approved")
+    if item.kind is ItemKind.VIDEO and not publication.with_audio:
+        silent = scratch / "published.mp4"
+        without_audio(path, silent)
+        return silent
+    return path
+
+
+def complete_publication(ctx: GateContext, publication_id: int) -> None:
+    """Write an intent's object and confirm it, or abandon it when consent no longer holds.
+
+    Raises PublisherError / QuarantineError (the intent stays, and the job retries).
+    """
+    with ctx.sessions() as session:
+        publication = session.get(Publication, publication_id)
+        if publication is None or publication.state is not PublicationState.INTENT:
+            return
+        item = session.get(MediaItem, publication.item_id)
+        approval = session.get(Approval, publication.approval_id)
+        sha, public_id = approval.content_sha256, item.public_id
+    publisher = ctx.publisher(publication.target)
+    with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
+        try:
+            path = _prepare_file(ctx, item, publication, Path(scratch), sha)
+        except NotCleared as exc:
+            _abandon(ctx, publication_id, str(exc))
+            return
+        publisher.publish(path, object_name=publication.object_name, content_type=publication.content_type)
+    _confirm(ctx, publication_id, public_id, publisher)
+
+
+def _confirm(ctx: GateContext, publication_id: int, public_id: str, publisher) -> None:
+    with ctx.sessions.begin() as session:
+        publication = session.get(Publication, publication_id, with_for_update=True)
+        if publication.state is not PublicationState.INTENT:
+            # Taken down or abandoned while the object was being written: make sure it is gone.
+            publisher.remove(publication.object_name)
+            return
+        item = get_item(session, public_id)
+        channel = session.get(Channel, publication.channel_id)
+        decision = decide_item(session, item, channel, ctx.clock())
+        if not decision.cleared:
+            publisher.remove(publication.object_name)
+            _end(session, item, publication, PublicationState.ABANDONED, "; ".join(decision.reasons()), ctx)
+            return
+        publication.state = PublicationState.PUBLISHED
+        publication.published_at = ctx.clock()
+        audit.record(session, AuditTag.MEDIA_PUBLISHED, actor_label="system", subject=f"media:{public_id}",
+                     setting_id=item.setting_id, details={"channel": channel.slug, "object": publication.object_name})
+
+
+def _abandon(ctx: GateContext, publication_id: int, reason: str) -> None:
+    with ctx.sessions.begin() as session:
+        publication = session.get(Publication, publication_id, with_for_update=True)
+        if publication.state is PublicationState.INTENT:
+            item = session.get(MediaItem, publication.item_id)
+            _end(session, item, publication, PublicationState.ABANDONED, reason, ctx)
+
+
+def _end(session: Session, item: MediaItem, publication: Publication, state: PublicationState, reason: str,
+         ctx: GateContext, actor: audit.Actor = audit.SYSTEM) -> None:
+    publication.state = state
+    publication.ended_at = ctx.clock()
+    publication.end_reason = reason
+    channel = session.get(Channel, publication.channel_id)
+    tag = AuditTag.MEDIA_TAKEN_DOWN if state is PublicationState.TAKEN_DOWN else AuditTag.MEDIA_PUBLISH_ABANDONED
+    audit.record(session, tag, **actor.fields(), subject=f"media:{item.public_id}", setting_id=item.setting_id,
+                 details={"channel": channel.slug, "object": publication.object_name, "reason": reason})
+
+
+def complete_stale_intents(ctx: GateContext) -> int:
+    """Finish intents left by a crash (older than a couple of minutes); returns how many were looked at."""
+    cutoff = ctx.clock() - STALE_INTENT
+    with ctx.sessions() as session:
+        ids = list(session.scalars(select(Publication.id).where(
+            Publication.state == PublicationState.INTENT, Publication.intent_at < cutoff)))
+    for publication_id in ids:
+        complete_publication(ctx, publication_id)
+    return len(ids)

@@ -1,0 +1,184 @@
+"""What the Manager's queue and the staff's upload list show, as plain data for pages and the CLI."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from consent_db.models import Channel, ItemState, MediaItem, Person, Publication, PublicationState
+from consent_db.records import list_channels
+from gatekeeper.gate.context import GateContext
+from gatekeeper.gate.decision import Decision
+from gatekeeper.gate.evaluate import decide_all
+from gatekeeper.gate.items import get_item
+from gatekeeper.gate.lifecycle import PLAIN_WORDS
+from gatekeeper.gate.publishing import LIVE
+
+FACE_LABELS = {"identified": "identified", "unknown": "unknown", "uncertain": "uncertain"}
+
+
+@dataclass(frozen=True)
+class FaceView:
+    index: int
+    number: int  # what people see: 1-based
+    box: tuple[int, int, int, int]
+    frame_time: float | None
+    times: tuple[float, ...]
+    label: str  # the person's name, or "unknown" / "uncertain" / "not a person"
+    person_id: int | None
+    engine_status: str
+    engine_reason: str
+    by_manager: bool
+    not_a_person: bool
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    channel_id: int
+    slug: str
+    name: str
+    cleared: bool
+    reasons: tuple[str, ...]
+    publication: str | None  # "published", "publishing" or None
+    object_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    public_id: str
+    kind: str
+    state: str
+    state_words: str
+    width: int
+    height: int
+    duration: float | None
+    has_audio: bool
+    keep_audio: bool
+    caption: str | None
+    received_at: datetime
+    uploaded_by_account_id: int | None
+    analysis_failed: bool
+    analysis_error: str | None
+    faces: tuple[FaceView, ...]
+    channels: tuple[ChannelView, ...]
+    held_times: tuple[float, ...] = ()
+    history: tuple[dict, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    public_id: str
+    kind: str
+    state: str
+    state_words: str
+    received_at: datetime
+    uploaded_by_account_id: int | None
+    faces: int
+    published_on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UploadStatus:
+    public_id: str
+    kind: str
+    received_at: datetime
+    status: str  # plain words for the practitioner
+
+
+def _published_on(session, item_ids: list[int]) -> dict[int, list[str]]:
+    rows = session.execute(select(Publication.item_id, Channel.name).join(Channel, Channel.id == Publication.channel_id)
+                           .where(Publication.item_id.in_(item_ids), Publication.state == PublicationState.PUBLISHED))
+    found: dict[int, list[str]] = {}
+    for item_id, name in rows:
+        found.setdefault(item_id, []).append(name)
+    return found
+
+
+def list_queue(ctx: GateContext, *, setting_id: int | None = None, state: str | None = None,
+               channel_id: int | None = None, uploader_account_id: int | None = None, limit: int = 200,
+               include_purged: bool = False) -> list[QueueEntry]:
+    """Items newest first, filtered by state, by uploader, or (with a channel) published on it."""
+    with ctx.sessions() as session:
+        query = select(MediaItem).options(selectinload(MediaItem.faces)).order_by(MediaItem.id.desc()).limit(limit)
+        if setting_id is not None:
+            query = query.where(MediaItem.setting_id == setting_id)
+        if state:
+            query = query.where(MediaItem.state == ItemState(state))
+        elif not include_purged:
+            query = query.where(MediaItem.state != ItemState.PURGED)
+        if uploader_account_id is not None:
+            query = query.where(MediaItem.uploaded_by_account_id == uploader_account_id)
+        if channel_id is not None:
+            query = query.where(MediaItem.id.in_(select(Publication.item_id).where(
+                Publication.channel_id == channel_id, Publication.state.in_(LIVE))))
+        items = list(session.scalars(query))
+        published = _published_on(session, [i.id for i in items])
+        return [QueueEntry(i.public_id, i.kind.value, i.state.value, PLAIN_WORDS[i.state], i.received_at,
+                           i.uploaded_by_account_id, len(i.faces), tuple(published.get(i.id, ())))
+                for i in items]
+
+
+def _face_views(session, item: MediaItem) -> tuple[FaceView, ...]:
+    ids = {f.manager_person_id or f.engine_person_id for f in item.faces} - {None}
+    names = {p.id: p.full_name for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    views = []
+    for face in item.faces:
+        person = face.manager_person_id or (face.engine_person_id if face.engine_status == "identified" else None)
+        if face.not_a_person:
+            label = "not a person"
+        elif person is not None:
+            label = names.get(person, f"person {person}")
+        else:
+            label = FACE_LABELS.get(face.engine_status, face.engine_status)
+        views.append(FaceView(face.index, face.index + 1, (face.x, face.y, face.width, face.height), face.frame_time,
+                              tuple(face.times or ()), label, person, face.engine_status, face.engine_reason,
+                              face.manager_person_id is not None, face.not_a_person))
+    return tuple(views)
+
+
+def _channel_views(session, item: MediaItem, decisions: dict[int, Decision]) -> tuple[ChannelView, ...]:
+    live = {p.channel_id: p for p in session.scalars(select(Publication).where(
+        Publication.item_id == item.id, Publication.state.in_(LIVE)))}
+    views = []
+    for channel in list_channels(session, setting_id=item.setting_id):
+        decision = decisions[channel.id]
+        publication = live.get(channel.id)
+        status = None if publication is None else (
+            "published" if publication.state is PublicationState.PUBLISHED else "publishing")
+        views.append(ChannelView(channel.id, channel.slug, channel.name, decision.cleared, tuple(decision.reasons()),
+                                 status, publication.object_name if publication else None))
+    return tuple(views)
+
+
+def item_detail(ctx: GateContext, public_id: str, *, setting_id: int | None = None) -> ItemDetail:
+    """Everything the Manager needs to decide on one item; raises UnknownItem."""
+    with ctx.sessions() as session:
+        item = get_item(session, public_id, setting_id=setting_id)
+        decisions = decide_all(session, item, ctx.clock())
+        faces = _face_views(session, item)
+        held_faces = {f.index for d in decisions.values() for f in d.faces if not f.cleared}
+        held_times = sorted({t for f in faces if f.index in held_faces for t in (f.times or (
+            (f.frame_time,) if f.frame_time is not None else ()))})
+        return ItemDetail(
+            public_id=item.public_id, kind=item.kind.value, state=item.state.value,
+            state_words=PLAIN_WORDS[item.state], width=item.width, height=item.height, duration=item.duration,
+            has_audio=item.has_audio, keep_audio=item.keep_audio, caption=item.caption,
+            received_at=item.received_at, uploaded_by_account_id=item.uploaded_by_account_id,
+            analysis_failed=item.analysis_failed, analysis_error=item.analysis_error, faces=faces,
+            channels=_channel_views(session, item, decisions), held_times=tuple(held_times))
+
+
+def my_uploads(ctx: GateContext, *, account_id: int, limit: int = 100) -> list[UploadStatus]:
+    """A practitioner's own uploads with their state in plain words (no faces, no consent details)."""
+    entries = list_queue(ctx, uploader_account_id=account_id, limit=limit, include_purged=True)
+    result = []
+    for entry in entries:
+        if entry.published_on:
+            words = "published on " + ", ".join(entry.published_on)
+        else:
+            words = {"held": "waiting for the Manager to check who is in it",
+                     "purged": "not published: the Manager rejected it, so it was deleted"}.get(entry.state, entry.state_words)
+        result.append(UploadStatus(entry.public_id, entry.kind, entry.received_at, words))
+    return result

@@ -1,0 +1,76 @@
+"""Retention: rejected items go at once; unpublished items and published items' quarantine copies
+after the configured number of days."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import exists, select
+
+from consent_db import audit
+from consent_db.audit import AuditTag
+from consent_db.models import ItemState, MediaItem, Publication, PublicationState
+from gatekeeper.gate.context import GateContext
+from gatekeeper.gate.items import get_item
+from gatekeeper.gate.lifecycle import move
+from gatekeeper.gate.publishing import LIVE
+
+OPEN = (ItemState.RECEIVED, ItemState.ANALYSING, ItemState.READY, ItemState.HELD)
+
+
+@dataclass
+class PurgeReport:
+    rejected_purged: int = 0
+    expired_unpublished: int = 0
+    quarantine_copies_dropped: int = 0
+
+
+def purge_item(ctx: GateContext, public_id: str, *, reason: str) -> None:
+    """Delete a rejected item's quarantined copy and faces; the row stays for the audit story."""
+    with ctx.sessions.begin() as session:
+        item = get_item(session, public_id, for_update=True)
+        if item.state is not ItemState.REJECTED:
+            return
+        ctx.store.delete(public_id)
+        item.faces.clear()
+        item.whole_picture_people = None
+        item.caption = None
+        item.purged_at = ctx.clock()
+        move(item, ItemState.PURGED)
+        audit.record(session, AuditTag.MEDIA_PURGED, actor_label="system", subject=f"media:{public_id}",
+                     setting_id=item.setting_id, details={"reason": reason})
+
+
+def purge(ctx: GateContext) -> PurgeReport:
+    """Apply the retention rules now; raises QuarantineError when storage fails (a retry finishes)."""
+    from gatekeeper.gate.actions import reject
+
+    report = PurgeReport()
+    at = ctx.clock()
+    unpublished_cutoff = at - timedelta(days=int(ctx.config["RETENTION_UNPUBLISHED_DAYS"]))
+    published_cutoff = at - timedelta(days=int(ctx.config["RETENTION_PUBLISHED_QUARANTINE_DAYS"]))
+    ever_published = exists().where(Publication.item_id == MediaItem.id,
+                                    Publication.state.in_(LIVE + (PublicationState.TAKEN_DOWN,)))
+    with ctx.sessions() as session:
+        rejected = list(session.scalars(select(MediaItem.public_id).where(MediaItem.state == ItemState.REJECTED)))
+        stale = list(session.scalars(select(MediaItem.public_id).where(
+            MediaItem.state.in_(OPEN), MediaItem.received_at < unpublished_cutoff, ~ever_published)))
+        published_long_ago = exists().where(Publication.item_id == MediaItem.id,
+                                            Publication.published_at < published_cutoff)
+        published = list(session.scalars(select(MediaItem.public_id).where(
+            MediaItem.purged_at.is_(None), MediaItem.state.in_(OPEN), published_long_ago)))
+    for public_id in rejected:
+        purge_item(ctx, public_id, reason="rejected")
+        report.rejected_purged += 1
+    for public_id in stale:
+        reject(ctx, public_id, actor=audit.SYSTEM, reason="not published within the retention period")
+        report.expired_unpublished += 1
+    for public_id in published:
+        with ctx.sessions.begin() as session:
+            item = get_item(session, public_id, for_update=True)
+            ctx.store.delete(public_id)
+            item.purged_at = ctx.clock()
+            audit.record(session, AuditTag.MEDIA_PURGED, actor_label="system", subject=f"media:{public_id}",
+                         setting_id=item.setting_id, details={"reason": "quarantine copy past its retention period"})
+        report.quarantine_copies_dropped += 1
+    return report

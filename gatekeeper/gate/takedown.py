@@ -1,0 +1,85 @@
+"""Taking items off channels when consent no longer holds, and re-deciding items still in the queue."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+
+from consent_db.audit import Actor, SYSTEM
+from consent_db.models import Channel, ItemState, MediaFace, MediaItem, Publication, PublicationState
+from gatekeeper.gate.context import GateContext
+from gatekeeper.gate.evaluate import decide_item, refresh_state
+from gatekeeper.gate.items import get_item
+from gatekeeper.gate.publishing import LIVE, _end
+
+log = logging.getLogger(__name__)
+CONSENT_CHANGED_JOB = "consent_changed"
+
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    taken_down: list[int] = field(default_factory=list)
+    reevaluated: int = 0
+
+
+def _showing(person_id: int):
+    """Items whose faces (or the Manager's list) include the person."""
+    faces = select(MediaFace.item_id).where(
+        or_(MediaFace.engine_person_id == person_id, MediaFace.manager_person_id == person_id))
+    return or_(MediaItem.id.in_(faces), MediaItem.whole_picture_people.is_not(None))
+
+
+def take_down_publication(ctx: GateContext, publication_id: int, *, reason: str | None = None,
+                          actor: Actor = SYSTEM) -> bool:
+    """Remove one live publication when consent fails now (or always, given a reason); True when removed.
+
+    Raises PublisherError when the channel cannot be reached (nothing recorded; retry).
+    """
+    with ctx.sessions.begin() as session:
+        publication = session.get(Publication, publication_id, with_for_update=True)
+        if publication is None or publication.state not in LIVE:
+            return False
+        item = session.get(MediaItem, publication.item_id)
+        if reason is None:
+            decision = decide_item(session, item, session.get(Channel, publication.channel_id), ctx.clock())
+            if decision.cleared:
+                return False
+            reason = "; ".join(decision.reasons())
+        # Remove first: if the channel is unreachable the row stays live and the job retries.
+        ctx.publisher(publication.target).remove(publication.object_name)
+        state = PublicationState.TAKEN_DOWN if publication.state is PublicationState.PUBLISHED else PublicationState.ABANDONED
+        _end(session, item, publication, state, reason, ctx, actor)
+        return True
+
+
+def sweep(ctx: GateContext, *, person_id: int | None = None) -> SweepReport:
+    """Re-check every live publication (of one person's items, when given) and the open queue.
+
+    Raises PublisherError when a channel is unreachable; what was done stays done, and a retry
+    picks up the rest.
+    """
+    report = SweepReport()
+    with ctx.sessions() as session:
+        query = select(Publication.id).join(MediaItem, MediaItem.id == Publication.item_id).where(
+            Publication.state.in_(LIVE))
+        open_items = select(MediaItem.public_id).where(MediaItem.state.in_((ItemState.READY, ItemState.HELD)))
+        if person_id is not None:
+            query = query.where(_showing(person_id))
+            open_items = open_items.where(_showing(person_id))
+        publication_ids = list(session.scalars(query))
+        public_ids = list(session.scalars(open_items))
+    for publication_id in publication_ids:
+        report.checked += 1
+        if take_down_publication(ctx, publication_id):
+            report.taken_down.append(publication_id)
+    for public_id in public_ids:
+        with ctx.sessions.begin() as session:
+            item = get_item(session, public_id, for_update=True)
+            if item.state in (ItemState.READY, ItemState.HELD):
+                refresh_state(session, item, ctx.clock())
+                report.reevaluated += 1
+    if report.taken_down:
+        log.info("took down %d publication(s) after a consent check", len(report.taken_down))
+    return report

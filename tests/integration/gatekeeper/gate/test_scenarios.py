@@ -1,0 +1,119 @@
+"""The gate end to end on a real photo: enrol, consent, approve, publish, withdraw, and see it gone."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from consent_db.audit import verify_chain
+from consent_db.models import AuditEvent, Decision, PublicationState
+from consent_db.verdicts import FACE_MATCHING
+from gatekeeper.gate import actions
+from gatekeeper.gate.errors import NotCleared
+from gatekeeper.gate.queue import item_detail
+
+from .conftest import MANAGER
+
+TWO_PEOPLE = "groups/fr_two_people.jpg"
+
+
+def test_a_photo_of_two_consented_children_is_ready_and_publishes_on_approval(obama_and_biden):
+    world = obama_and_biden
+    item = world.upload(TWO_PEOPLE)
+    detail = item_detail(world.ctx, item)
+    assert detail.state == "ready"
+    assert sorted(f.label for f in detail.faces) == ["Biden Testchild", "Obama Testchild"]
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    assert [p.state for p in world.publications(item)] == [PublicationState.PUBLISHED]
+    [published] = world.published_files()
+    assert published.suffix == ".jpg" and "obama" not in published.name.lower()
+
+
+def test_withdrawing_consent_takes_the_photo_down(obama_and_biden):
+    world = obama_and_biden
+    item = world.upload(TWO_PEOPLE)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    assert len(world.published_files()) == 1
+    world.decide("biden", world.website, Decision.REFUSE)
+    assert world.published_files() == []
+    [publication] = world.publications(item)
+    assert publication.state is PublicationState.TAKEN_DOWN
+    assert "withdrawn" in publication.end_reason
+    assert item_detail(world.ctx, item).state == "held"
+
+
+def test_a_second_guardian_refusing_after_the_first_granted_takes_it_down(world):
+    world.child("obama", guardians=2)
+    world.child("biden")
+    world.consent_everything("obama", guardian=0)
+    world.consent_everything("biden")
+    world.enroll("obama", "identities/barack_obama/fr_obama.jpg")
+    world.enroll("biden", "identities/joe_biden/fr_biden.jpg")
+    item = world.upload(TWO_PEOPLE)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    assert len(world.published_files()) == 1
+    world.decide("obama", world.website, Decision.REFUSE, guardian=1)
+    assert world.published_files() == []
+
+
+def test_a_child_without_face_matching_consent_is_held_until_identified_by_hand(world):
+    world.child("obama")
+    world.decide("obama", world.website, Decision.GRANT)
+    item = world.upload("identities/barack_obama/fr_obama3.jpg")
+    detail = item_detail(world.ctx, item)
+    assert detail.state == "held"
+    assert [f.label for f in detail.faces] == ["unknown"]
+    with pytest.raises(NotCleared, match="unknown face"):
+        actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.identify_face(world.ctx, item, 0, world.people["obama"], actor=MANAGER)
+    assert item_detail(world.ctx, item).state == "ready"
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    assert len(world.published_files()) == 1
+
+
+def test_withdrawing_face_matching_deletes_templates_and_holds_the_item_again(obama_and_biden):
+    world = obama_and_biden
+    item = world.upload(TWO_PEOPLE)
+    change = world.decide("obama", FACE_MATCHING, Decision.REFUSE)
+    assert change.templates_deleted == 2
+    detail = item_detail(world.ctx, item)
+    assert detail.state == "held"
+    assert any("face-matching consent is not in force" in r for c in detail.channels for r in c.reasons)
+
+
+def test_expired_consent_is_caught_by_the_periodic_sweep(world):
+    from datetime import date, timedelta
+
+    from gatekeeper.jobs.tasks import minute_sweep
+
+    world.child("obama")
+    world.decide("obama", FACE_MATCHING, Decision.GRANT)
+    world.decide("obama", world.website, Decision.GRANT, expires=date.today() + timedelta(days=3))
+    world.enroll("obama", "identities/barack_obama/fr_obama.jpg")
+    item = world.upload("identities/barack_obama/fr_obama3.jpg")
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    assert len(world.published_files()) == 1
+    world.later(days=4)
+    minute_sweep(world.app)
+    assert world.published_files() == []
+    assert "expired" in world.publications(item)[0].end_reason
+
+
+def test_rejecting_purges_the_quarantined_copy_at_once(obama_and_biden):
+    world = obama_and_biden
+    item = world.upload(TWO_PEOPLE)
+    assert world.ctx.store.exists(item)
+    actions.reject(world.ctx, item, actor=MANAGER)
+    assert not world.ctx.store.exists(item)
+    assert item_detail(world.ctx, item).state == "purged"
+
+
+def test_the_audit_log_tells_the_story_of_an_item(obama_and_biden):
+    world = obama_and_biden
+    item = world.upload(TWO_PEOPLE)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    world.decide("obama", world.website, Decision.REFUSE)
+    with world.ctx.sessions() as session:
+        tags = list(session.scalars(select(AuditEvent.tag).where(AuditEvent.subject == f"media:{item}")
+                                    .order_by(AuditEvent.id)))
+        assert verify_chain(session).ok
+    assert tags == ["media:uploaded", "media:analysed", "media:approved", "media:published", "media:taken-down"]
