@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gatekeeper.web import auth, current, devices, errors, health, nav, parents, security
-from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people
+from gatekeeper.web import auth, current, devices, errors, health, media, nav, parents, security, staff
+from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people, queue
 from gatekeeper.web.manager import devices as manager_devices
 from gatekeeper.web.services import consent_effects, mail
 
@@ -13,6 +13,9 @@ BLUEPRINTS = (
     auth.bp,
     devices.bp,
     parents.bp,
+    staff.bp,
+    media.bp,
+    queue.bp,
     people.bp,
     consent.bp,
     enrolment.bp,

@@ -20,7 +20,7 @@ bp = Blueprint("auth", __name__)
 WRONG = "The email or password is not right."
 NO_DEVICE = ("Staff can only sign in on one of the setting's registered tablets, and this device is not "
              "registered (or its registration was revoked). Ask the Manager to pair it.")
-HOME = {Role.MANAGER: "manager_people.people", Role.STAFF: "staff.upload", Role.PARENT: "parents.family"}
+HOME = {Role.MANAGER: "manager_queue.queue", Role.STAFF: "staff.upload", Role.PARENT: "parents.family"}
 PENDING_TOTP = "pending_totp_secret"
 
 
@@ -196,7 +196,7 @@ def two_factor_check():
     if request.method == "GET":
         return render_template("auth/two_factor.html")
     at = now()
-    keys = [f"totp:{g.account.id}"]
+    keys = [f"account:totp:{g.account.id}"]
     error = None
     with transaction() as db:
         try:

@@ -5,26 +5,19 @@ after_consent_change. Call only after the transaction that recorded the change h
 """
 from __future__ import annotations
 
-import logging
 from typing import Callable, Iterable
 
 from flask import Flask, current_app
 
 from consent_db.consent import ConsentChange
+from gatekeeper.gate.consent_changes import after_consent_change
 
-log = logging.getLogger(__name__)
 EXTENSION = "gatekeeper.web.consent_effects"
 Hook = Callable[[Flask, ConsentChange], None]
 
 
-def _gate_hook(app: Flask, change: ConsentChange) -> None:
-    from gatekeeper.gate.consent_changes import after_consent_change
-
-    after_consent_change(app, change)
-
-
 def init_app(app: Flask, hook: Hook | None = None) -> None:
-    app.extensions[EXTENSION] = hook or _gate_hook
+    app.extensions[EXTENSION] = hook or after_consent_change
 
 
 def after_commit(changes: Iterable[ConsentChange], app: Flask | None = None) -> None:

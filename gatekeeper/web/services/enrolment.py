@@ -1,67 +1,46 @@
-"""Enrolment for face matching: a reference photo is sanitised, its one clear face turned into a
-template, and both stored sealed, only while the person's face-matching consent is in force."""
+"""Enrolment from uploaded reference photos: saved to scratch space, then the gate's enroll_person."""
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Sequence
 
 from flask import Flask
 
-from consent_db import templates
 from consent_db.audit import Actor
-from consent_db.timeutil import now
-from gatekeeper.database import transaction
+from consent_db.templates import TemplateError
 from gatekeeper.faces.detector import DetectorError
-from gatekeeper.faces.engine import PictureError, load_picture
-from gatekeeper.faces.gallery import EnrolmentError, template_from_photo
+from gatekeeper.faces.enrolment import MAX_PHOTOS, EnrolmentRefused, enroll_person
 from gatekeeper.faces.models import ModelError
-from gatekeeper.faces.plugins import FaceEngine, PluginError, build_engine
+from gatekeeper.faces.plugins import PluginError
 from gatekeeper.faces.recogniser import RecogniserError
-from gatekeeper.media import Kind, Refused, sanitize_file
-
-EXTENSION = "gatekeeper.web.face_engine"
+from gatekeeper.gate.context import gate_context
+from gatekeeper.media import Refused
 
 
 class ReferencePhotoRefused(Exception):
-    """The photo cannot be used for enrolment; the message is one plain sentence. Nothing was stored."""
+    """The photos cannot be used for enrolment; the message is one plain sentence. Nothing was stored."""
 
 
-def engine_for(app: Flask) -> FaceEngine:
-    """The app's face engine, built on first use; raises ReferencePhotoRefused when the models are unusable."""
-    engine = app.extensions.get(EXTENSION)
-    if engine is None:
+def enrol_from_uploads(app: Flask, person_id: int, streams: Sequence[IO[bytes]], *, actor: Actor) -> int:
+    """Enrol 1 to MAX_PHOTOS photos for the person, all or nothing; returns how many.
+    Raises ReferencePhotoRefused (including when face-matching consent is not in force)."""
+    if not 1 <= len(streams) <= MAX_PHOTOS:
+        raise ReferencePhotoRefused(f"Choose 1 to {MAX_PHOTOS} photos.")
+    ctx = gate_context(app)
+    with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
+        paths = []
+        for number, stream in enumerate(streams, start=1):
+            path = Path(scratch) / f"photo-{number}"
+            with open(path, "wb") as fh:
+                while chunk := stream.read(1 << 16):
+                    fh.write(chunk)
+            paths.append(path)
         try:
-            engine = app.extensions[EXTENSION] = build_engine(app.config)
-        except (PluginError, ModelError) as exc:
-            raise ReferencePhotoRefused(f"Face matching is not available on this installation ({exc}).") from None
-    return engine
-
-
-def enrol_from_upload(app: Flask, person_id: int, stream: IO[bytes], *, actor: Actor) -> int:
-    """Enrol one reference photo for the person; returns the template id. Raises ReferencePhotoRefused,
-    or consent_db errors (UnknownPerson, NoFaceMatchingConsent)."""
-    with tempfile.TemporaryDirectory(prefix="gk-enrol-") as folder:
-        source = Path(folder) / "upload"
-        with open(source, "wb") as fh:
-            while chunk := stream.read(1 << 16):
-                fh.write(chunk)
-        try:
-            clean = sanitize_file(source, Path(folder), stem="clean")
+            return enroll_person(ctx, person_id, paths, actor=actor)
         except Refused as exc:
             raise ReferencePhotoRefused(exc.reason) from None
-        if clean.kind is not Kind.PHOTO:
-            raise ReferencePhotoRefused("A reference photo must be a photo, not a video.")
-        try:
-            image = load_picture(clean.path)
-            template = template_from_photo(image, engine_for(app))
-        except (EnrolmentError, PictureError) as exc:
+        except (EnrolmentRefused, TemplateError) as exc:
             raise ReferencePhotoRefused(str(exc)) from None
-        except (DetectorError, RecogniserError) as exc:
-            raise ReferencePhotoRefused(f"The face engine failed on this photo ({exc}).") from None
-        photo = clean.path.read_bytes()
-    with transaction(app) as db:
-        row = templates.enroll_template(db, app.config["DATA_KEY"], person_id=person_id, template=template,
-                                        reference_photo=photo, at=now(), actor_account_id=actor.account_id,
-                                        device_id=actor.device_id)
-        return row.id
+        except (PluginError, ModelError, DetectorError, RecogniserError) as exc:
+            raise ReferencePhotoRefused(f"Face matching is not working on this installation ({exc}).") from None

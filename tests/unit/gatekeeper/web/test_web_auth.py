@@ -217,7 +217,7 @@ def test_sign_in_steps_cannot_be_skipped_or_repeated(app, world):
     assert client.get("/signin/two-factor/setup").location.endswith("/signin/two-factor")
     ready = app.test_client()
     sign_in_directly(app, ready, world.manager_id)
-    assert ready.get("/signin/two-factor").location == "/manager/people"
+    assert ready.get("/signin/two-factor").location == "/manager/queue"
     anonymous = app.test_client()
     assert anonymous.get("/signin/two-factor").location.endswith("/signin")
     assert anonymous.get("/account/password").location.endswith("/signin")
