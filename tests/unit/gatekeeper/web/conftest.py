@@ -77,3 +77,26 @@ def other_parent(app, world):
     client = app.test_client()
     sign_in_directly(app, client, world.other_parent_id)
     return client
+
+
+@pytest.fixture
+def fake_faces(app):
+    """The gate's face engine replaced by fakes (subclasses of the real bases): one face in every picture."""
+    from gatekeeper.faces.plugins import FaceEngine
+    from gatekeeper.gate.context import gate_context
+    from tests.unit.gatekeeper.faces.face_fakes import FixedDetector, VectorRecogniser, face_row, unit
+
+    engine = FaceEngine(FixedDetector([face_row(60, 30, 60, 60)]), VectorRecogniser({60.0: unit(1)}))
+    gate_context(app).engine_factory = lambda _config: engine
+    return engine
+
+
+@pytest.fixture
+def photo_bytes():
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (240, 160), (180, 200, 220)).save(out, format="JPEG", quality=90)
+    return out.getvalue()
