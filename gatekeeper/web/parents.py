@@ -30,6 +30,15 @@ def family_home():
     return render_template("parents/family.html", children=children)
 
 
+def _own_child(child_id: int) -> None:
+    """404 unless the child is linked to the signed-in guardian; checked before anything else is read."""
+    with transaction() as db:
+        try:
+            family.child_for(db, _guardian_id(), child_id)
+        except family.NotYourChild:
+            abort(404)
+
+
 def _child_page(child_id: int, error: str | None = None, status: int = 200):
     at = now()
     with transaction() as db:
@@ -50,6 +59,7 @@ def child(child_id: int):
 
 @bp.post("/child/<int:child_id>/consent")
 def decide(child_id: int):
+    _own_child(child_id)
     decision = request.form.get("decision", "")
     if decision not in (Decision.GRANT.value, Decision.REFUSE.value):
         abort(400, description="Choose to give or withdraw consent.")
@@ -72,6 +82,7 @@ def decide(child_id: int):
 
 @bp.post("/child/<int:child_id>/withdraw-all")
 def withdraw_all(child_id: int):
+    _own_child(child_id)
     try:
         with transaction() as db:
             changes = family.withdraw_everything(db, _guardian_id(), child_id, actor=actor(), at=now())

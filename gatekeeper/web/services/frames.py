@@ -30,7 +30,7 @@ def _frame_at(path: Path, seconds: float) -> Image.Image:
                     break
     except (av.FFmpegError, IndexError) as exc:
         raise NoSuchFrame(f"the video cannot be read at {seconds:.1f} s ({exc.__class__.__name__})") from None
-    if chosen is None:
+    if chosen is None or (chosen.time is not None and chosen.time < seconds - 1.0):
         raise NoSuchFrame(f"the video has no frame at {seconds:.1f} s")
     picture = chosen.to_image()
     return picture.rotate(chosen.rotation, expand=True) if chosen.rotation else picture

@@ -100,3 +100,10 @@ def photo_bytes():
     out = io.BytesIO()
     Image.new("RGB", (240, 160), (180, 200, 220)).save(out, format="JPEG", quality=90)
     return out.getvalue()
+
+
+@pytest.fixture
+def video_bytes(tmp_path):
+    from tests.media_factory import write_clip
+
+    return write_clip(tmp_path / "clip.mp4", fmt="mp4", width=240, height=160, frames=30).read_bytes()

@@ -209,3 +209,16 @@ def test_video_frames_are_served_to_the_manager_only_for_videos_and_valid_times(
     assert manager.get(f"/media/{item_id}/frame?t=0").status_code == 404
     assert manager.get(f"/media/{item_id}/frame?t=abc").status_code == 400
     assert manager.get(f"/media/{item_id}/frame?t=-1").status_code == 400
+
+
+def test_a_video_shows_the_frames_where_faces_were_held(app, manager, staff, fake_faces, video_bytes):
+    video_id = upload(app, staff, video_bytes, "clip.mp4").json["id"]
+    page = manager.get(f"/manager/queue/{video_id}").data.decode()
+    assert "Frames where faces were held" in page
+    frame_url = page.split(f'/media/{video_id}/frame?t=')[1].split('"')[0]
+    frame = manager.get(f"/media/{video_id}/frame?t={frame_url}")
+    assert frame.status_code == 200 and frame.mimetype == "image/jpeg"
+    assert manager.get(f"/media/{video_id}/thumbnail").mimetype == "image/jpeg"
+    assert manager.get(f"/media/{video_id}/frame?t=9999").status_code == 404
+    redact = post(app, manager, f"/manager/queue/{video_id}/redact", {"face_index": 0})
+    assert redact.status_code == 400 and b"Videos cannot be redacted" in redact.data
