@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from consent_db import accounts, audit, devices
-from consent_db.audit import Actor, AuditTag
+from consent_db import accounts, audit
+from consent_db.audit import AuditTag
 from consent_db.models import Role, SessionStage
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
-from gatekeeper.web.current import SESSION_KEY, actor, safe_next, signed_in
+from gatekeeper.web.current import SESSION_KEY, actor, safe_next
 from gatekeeper.web.services import invitations, sessions, throttle, two_factor
 from gatekeeper.web.services.passwords import hasher_for
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -50,8 +50,6 @@ def allow_large_body(endpoint: str, limit_key: str, allowed: Callable[[], bool])
 
 def _body_limit() -> None:
     entry = LARGE_BODY_ENDPOINTS.get(request.endpoint or "")
-    from flask import current_app
-
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if entry is not None and entry[1]():
         limit = int(current_app.config[entry[0]])

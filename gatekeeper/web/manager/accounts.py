@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 
 from consent_db import accounts, records
-from consent_db.models import Account, Guardian, Invitation, PersonKind, Role
+from consent_db.models import Guardian, PersonKind
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.web.current import actor

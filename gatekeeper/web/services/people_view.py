@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from consent_db import records, templates
 from consent_db.consent import PurposeVerdict, history, person_consent
-from consent_db.models import Account, Channel, ConsentDecision, Guardian, GuardianLink, Person, PersonKind
+from consent_db.models import Account, ConsentDecision, Guardian, GuardianLink, Person, PersonKind
 from consent_db.verdicts import FACE_MATCHING
 
 
@@ -56,7 +56,3 @@ def person_page(session: Session, person_id: int, *, setting_id: int, at: dateti
         face_matching_allowed=next(line.verdict.allowed for line in consent if line.purpose == FACE_MATCHING),
         account=account,
     )
-
-
-def channel_list(session: Session, setting_id: int) -> list[Channel]:
-    return records.list_channels(session, setting_id=setting_id)

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from consent_db.models import Account, ConsentDecision, Person
+from consent_db.models import Account, Person
 from gatekeeper.database import transaction
 from gatekeeper.web.services import mail
 from tests.web_world import post
