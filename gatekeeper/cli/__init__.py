@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from gatekeeper.cli import audit, faces, media, records, server, storage
+from gatekeeper.cli import audit, faces, gate, media, records, server, storage
 
 COMMANDS = (
     server.init,
@@ -12,6 +12,17 @@ COMMANDS = (
     server.worker,
     storage.rotate_key,
     faces.scan,
+    faces.enroll,
+    faces.check,
+    gate.ingest,
+    gate.queue,
+    gate.identify,
+    gate.not_a_person,
+    gate.redact,
+    gate.approve,
+    gate.reject,
+    gate.takedown,
+    gate.purge,
     media.sanitize,
     records.people,
     records.guardians,

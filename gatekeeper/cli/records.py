@@ -231,11 +231,28 @@ def consent_set(instance, person_id, purpose, decision, by, guardian, expires, e
         data = {"decision_id": change.decision_id, "person_id": person.id, "purpose": purpose,
                 "before": verdict_data(change.before), "after": verdict_data(change.after),
                 "consent_ended": change.ended, "templates_deleted": change.templates_deleted}
+    data["taken_down"] = _sweep_after(instance, change)
     emit(data, as_json, lambda d: (
         f"recorded decision {d['decision_id']}: person {d['person_id']} on {d['purpose']} is now "
         f"{'IN FORCE' if d['after']['allowed'] else 'NOT in force'} ({d['after']['detail']})"
         + (f"; {d['templates_deleted']} face templates deleted" if d["templates_deleted"] else "")
+        + (f"; {d['taken_down']} published copies taken down" if d["taken_down"] else "")
     ))
+
+
+def _sweep_after(instance: str, change) -> int:
+    """Take down and re-decide the person's items now, so the operator sees the outcome at once."""
+    from gatekeeper.gate.context import gate_context
+    from gatekeeper.gate.takedown import sweep
+
+    from gatekeeper.publishers.base import PublisherError
+
+    try:
+        return len(sweep(gate_context(open_app(instance, JOBS_URL="memory://")), person_id=change.person_id).taken_down)
+    except PublisherError as exc:
+        # The decision stands; the service's minute sweep retries the takedown.
+        click.echo(f"warning: a channel could not be reached ({exc}); the running service will retry", err=True)
+        return 0
 
 
 @consent.command("show")

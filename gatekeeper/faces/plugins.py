@@ -1,6 +1,8 @@
 """Which detector and recogniser a configuration names: explicit registries, resolved once."""
 from __future__ import annotations
 
+import cv2
+
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -66,4 +68,6 @@ class FaceEngine:
 
 def build_engine(config: Mapping[str, Any]) -> FaceEngine:
     """Both configured plug-ins; raises PluginError or ModelError (the caller holds every item)."""
+    # OpenCV 5 warns on every network it loads about a target we never ask for; keep real errors.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     return FaceEngine(detector=build_detector(config), recogniser=build_recogniser(config))

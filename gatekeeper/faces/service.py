@@ -16,7 +16,7 @@ from gatekeeper.faces.video import analyse_video
 # ISO base media brands that are still pictures (HEIC/HEIF/AVIF); any other ftyp is a video.
 _PICTURE_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"}
 _VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3",)  # Matroska / WebM
-NOT_WIRED = "no people enrolled yet: consent records not wired"
+NOBODY_ENROLLED = "nobody in this setting is enrolled for face matching"
 
 
 def is_video(path: str | Path) -> bool:
@@ -49,9 +49,19 @@ def scan_files(paths: Sequence[str | Path], config: Mapping[str, Any], gallery: 
     return [(str(path), analyse_file(path, engine, gallery)) for path in paths]
 
 
-def load_gallery_for(app: Flask) -> Gallery:
-    """The templates of the instance's people with face-matching consent in force.
+def gallery_for_setting(session, data_key: bytes, *, setting_id: int, at) -> Gallery:
+    """The templates of the setting's people whose face-matching consent is in force at `at`."""
+    from consent_db.templates import load_gallery
 
-    Not wired to the consent records yet: returns an empty gallery, so every face is unknown.
-    """
-    return Gallery(note=NOT_WIRED)
+    pairs = load_gallery(session, data_key, setting_id=setting_id, at=at)
+    return Gallery(pairs, note="" if pairs else NOBODY_ENROLLED)
+
+
+def load_gallery_for(app: Flask) -> Gallery:
+    """The instance's gallery now, for its (first) setting; raises NoSetting before `gatekeeper init`."""
+    from consent_db.records import default_setting
+    from consent_db.timeutil import now
+    from gatekeeper.database import session_factory
+
+    with session_factory(app)() as session:
+        return gallery_for_setting(session, app.config["DATA_KEY"], setting_id=default_setting(session).id, at=now())

@@ -27,7 +27,8 @@ def _mentions(caption: str, name: str) -> bool:
     name = _fold(name).strip()
     if not name:
         return False
-    return re.search(rf"(?<![\w']){re.escape(name)}(?![\w'])", _fold(caption)) is not None
+    # A possessive ("Sam's") still names Sam; "O" inside "O'Brien" does not.
+    return re.search(rf"(?<![\w']){re.escape(name)}(?!\w)(?!'(?!s\b))", _fold(caption)) is not None
 
 
 def check_caption(caption: str, children: Iterable[Name]) -> list[str]:

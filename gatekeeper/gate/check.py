@@ -6,14 +6,12 @@ from pathlib import Path
 
 from consent_db.consent import consent_in_force
 from consent_db.records import default_setting, get_channel
-from consent_db.templates import load_gallery
 from consent_db.verdicts import FACE_MATCHING
 from gatekeeper.faces.analysis import Analysis, FaceStatus
 from gatekeeper.faces.engine import failed
-from gatekeeper.faces.gallery import Gallery
 from gatekeeper.faces.models import ModelError
 from gatekeeper.faces.plugins import PluginError
-from gatekeeper.faces.service import analyse_file
+from gatekeeper.faces.service import analyse_file, gallery_for_setting
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.decision import Decision, decide
 from gatekeeper.media import sanitize_file
@@ -28,7 +26,7 @@ def check_file(ctx: GateContext, path: Path, channel_ref: str | int) -> tuple[An
     with ctx.sessions() as session:
         setting = default_setting(session)
         channel = get_channel(session, channel_ref, setting_id=setting.id)
-        gallery = Gallery(load_gallery(session, ctx.data_key, setting_id=setting.id, at=at))
+        gallery = gallery_for_setting(session, ctx.data_key, setting_id=setting.id, at=at)
     with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
         clean = sanitize_file(Path(path), Path(scratch), ctx.limits, stem="checked")
         try:

@@ -99,8 +99,9 @@ def _person_of(face: Face, marks: ManagerMarks, face_matching: Mapping[int, Verd
     matching = face_matching.get(face.person_id)
     if matching is None or not matching.allowed:
         # A match made from a template that should no longer exist is not to be trusted.
+        why = f" ({_consent_sentence(matching).replace('for this channel ', '')})" if matching else ""
         return FaceDecision(face.index, False, FaceOutcome.NO_FACE_MATCHING_CONSENT,
-                            "face-matching consent is not in force for the matched person: identify by hand",
+                            f"face-matching consent is not in force for the matched person{why}: identify by hand",
                             face.person_id)
     return face.person_id
 

@@ -10,12 +10,11 @@ from consent_db import audit
 from consent_db.audit import Actor, AuditTag
 from consent_db.models import ItemKind, ItemState, MediaItem
 from consent_db.records import default_setting
-from consent_db.templates import load_gallery
 from gatekeeper.faces.engine import failed
 from gatekeeper.faces.gallery import Gallery
 from gatekeeper.faces.models import ModelError
 from gatekeeper.faces.plugins import PluginError
-from gatekeeper.faces.service import analyse_file
+from gatekeeper.faces.service import analyse_file, gallery_for_setting
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.evaluate import refresh_state
 from gatekeeper.gate.items import face_rows, file_sha256, get_item
@@ -67,8 +66,7 @@ def receive_upload(ctx: GateContext, source: Path, *, uploader: Actor, uploader_
 
 def _gallery(ctx: GateContext, setting_id: int) -> Gallery:
     with ctx.sessions() as session:
-        pairs = load_gallery(session, ctx.data_key, setting_id=setting_id, at=ctx.clock())
-    return Gallery(pairs, note="" if pairs else "nobody in this setting is enrolled for face matching")
+        return gallery_for_setting(session, ctx.data_key, setting_id=setting_id, at=ctx.clock())
 
 
 def analyse_item(ctx: GateContext, public_id: str) -> None:

@@ -9,6 +9,14 @@ from gatekeeper.cli import main
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture
+def instance_dir(tmp_path):
+    """An initialised instance, as `gatekeeper init` leaves it."""
+    folder = tmp_path / "instance"
+    assert CliRunner().invoke(main, ["init", "--instance", str(folder)]).exit_code == 0
+    return folder
+
+
 def scan(instance_dir, *args, env=None):
     return CliRunner().invoke(main, ["scan", "--instance", str(instance_dir), *map(str, args)], env=env or {})
 
@@ -17,7 +25,7 @@ def test_scan_lists_faces_as_json_and_says_nobody_is_enrolled(instance_dir, face
     result = scan(instance_dir, "--json", faces_dir / "groups" / "fr_two_people.jpg")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["gallery_note"] == "no people enrolled yet: consent records not wired"
+    assert data["gallery_note"] == "nobody in this setting is enrolled for face matching"
     [item] = data["files"]
     assert not item["failed"] and len(item["faces"]) == 2
     assert {f["status"] for f in item["faces"]} == {"unknown"}

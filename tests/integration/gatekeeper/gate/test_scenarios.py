@@ -117,3 +117,55 @@ def test_the_audit_log_tells_the_story_of_an_item(obama_and_biden):
                                     .order_by(AuditEvent.id)))
         assert verify_chain(session).ok
     assert tags == ["media:uploaded", "media:analysed", "media:approved", "media:published", "media:taken-down"]
+
+
+def published_streams(path) -> list[str]:
+    import av
+
+    with av.open(str(path)) as container:
+        return sorted(stream.type for stream in container.streams)
+
+
+@pytest.mark.parametrize("keep_sound, streams", [(False, ["video"]), (True, ["audio", "video"])])
+def test_a_video_is_published_without_its_sound_unless_the_manager_keeps_it(world, tmp_path, keep_sound, streams):
+    from tests.media_factory import write_clip
+
+    clip = write_clip(tmp_path / "garden.mov", fmt="mov")
+    from consent_db.audit import Actor
+    from gatekeeper.gate.ingest import receive_upload
+
+    item = receive_upload(world.ctx, clip, uploader=Actor(label="staff (test)")).public_id
+    assert item_detail(world.ctx, item).state == "ready", "a clip with no faces is cleared"
+    if keep_sound:
+        actions.keep_audio(world.ctx, item, True, actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    [published] = world.published_files()
+    assert published.suffix == ".mp4"
+    assert published_streams(published) == streams
+    quarantined = tmp_path / "quarantined.mp4"
+    world.ctx.store.fetch_to(item, quarantined)
+    assert published_streams(quarantined) == ["audio", "video"], "quarantine keeps the sound for the Manager"
+
+
+def test_a_redacted_photo_is_analysed_again_and_the_face_is_gone(world):
+    world.child("obama")
+    item = world.upload("identities/barack_obama/fr_obama3.jpg")
+    assert [f.label for f in item_detail(world.ctx, item).faces] == ["unknown"]
+    before = world.ctx.store.open_bytes(item)
+    actions.redact_faces(world.ctx, item, [0], actor=MANAGER)
+    detail = item_detail(world.ctx, item)
+    assert detail.faces == () and detail.state == "ready"
+    assert world.ctx.store.open_bytes(item) != before
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    assert len(world.published_files()) == 1
+
+
+def test_a_caption_with_a_childs_surname_is_refused(world):
+    from gatekeeper.gate.actions import CaptionNotAllowed
+
+    world.child("obama")
+    item = world.upload("negatives/skimage_coffee.png")
+    with pytest.raises(CaptionNotAllowed, match="surname"):
+        actions.set_caption(world.ctx, item, "Coffee with the Testchild family", actor=MANAGER)
+    assert actions.set_caption(world.ctx, item, "Obama's coffee morning", actor=MANAGER)
+    assert item_detail(world.ctx, item).caption == "Obama's coffee morning"

@@ -7,7 +7,8 @@ from gatekeeper.faces import models, plugins
 from gatekeeper.faces.models import ModelError
 from gatekeeper.faces.null_detector import NullDetector
 from gatekeeper.faces.plugins import PluginError
-from gatekeeper.faces.service import NOT_WIRED, is_video, load_gallery_for, scan_files
+from gatekeeper.faces.gallery import Gallery
+from gatekeeper.faces.service import is_video, scan_files
 
 
 class FakeApp:
@@ -59,19 +60,14 @@ def test_doctor_reports_an_unknown_detector():
 
 def test_scan_holds_every_file_when_the_models_are_unusable(monkeypatch, tmp_path):
     monkeypatch.setattr(models, "CARRIER_PACKAGE", "no_such_package_here")
-    results = scan_files([tmp_path / "a.jpg", tmp_path / "b.mp4"], FakeApp().config, load_gallery_for(None))
+    results = scan_files([tmp_path / "a.jpg", tmp_path / "b.mp4"], FakeApp().config, Gallery())
     assert [a.failed for _, a in results] == [True, True]
     assert all("not installed" in a.error for _, a in results)
 
 
 def test_scan_holds_every_file_when_the_detector_name_is_unknown(tmp_path):
-    [(_, analysis)] = scan_files([tmp_path / "a.jpg"], FakeApp(DETECTOR="magic").config, load_gallery_for(None))
+    [(_, analysis)] = scan_files([tmp_path / "a.jpg"], FakeApp(DETECTOR="magic").config, Gallery())
     assert analysis.failed and "magic" in analysis.error
-
-
-def test_the_gallery_is_empty_until_consent_records_are_wired():
-    gallery = load_gallery_for(None)
-    assert len(gallery) == 0 and gallery.note == NOT_WIRED
 
 
 @pytest.mark.parametrize(

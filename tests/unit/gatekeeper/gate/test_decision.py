@@ -175,3 +175,10 @@ def test_held_people_names_everyone_whose_consent_blocks_the_item():
                       face_matching_consent=BOTH_ALLOWED, verified=True)
     assert decision.held_people == {BEN}
     assert decision.reasons() == ["face 2: consent for this channel was refused"]
+
+
+def test_a_lapsed_face_matching_consent_says_why_it_lapsed():
+    decision = decide(Analysis(faces=(identified(0, ALICE),)), channel_id=CHANNEL, channel_consent=BOTH_ALLOWED,
+                      face_matching_consent={ALICE: refused(ALICE, Reason.LEFT_SETTING)}, verified=True)
+    assert decision.faces[0].reason == ("face-matching consent is not in force for the matched person "
+                                        "(this child has left the setting): identify by hand")

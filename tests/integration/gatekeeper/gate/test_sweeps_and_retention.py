@@ -1,0 +1,88 @@
+"""Takedown retries when a channel is down, leaving dates, and retention of quarantined copies."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from consent_db import records
+from consent_db.audit import CLI
+from consent_db.models import Decision, PublicationState
+from consent_db.verdicts import FACE_MATCHING
+from gatekeeper.database import transaction
+from gatekeeper.gate import actions
+from gatekeeper.gate.queue import item_detail
+from gatekeeper.gate.retention import purge
+from gatekeeper.gate.takedown import sweep
+from gatekeeper.jobs.tasks import minute_sweep
+from gatekeeper.publishers import publisher_for
+from gatekeeper.publishers.base import PublisherUnavailable
+from gatekeeper.publishers.local_folder import LocalFolderPublisher
+
+from .conftest import MANAGER
+
+PHOTO = "identities/barack_obama/fr_obama3.jpg"
+
+
+@pytest.fixture
+def published(world):
+    world.child("obama")
+    world.decide("obama", FACE_MATCHING, Decision.GRANT)
+    world.decide("obama", world.website, Decision.GRANT)
+    world.enroll("obama", "identities/barack_obama/fr_obama.jpg")
+    item = world.upload(PHOTO)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    assert len(world.published_files()) == 1
+    return world, item
+
+
+class ChannelDown(LocalFolderPublisher):
+    def _remove(self, object_name):
+        raise PublisherUnavailable("the channel's server did not answer")
+
+
+def test_a_takedown_that_cannot_reach_the_channel_stays_live_and_succeeds_on_retry(published, monkeypatch):
+    world, item = published
+    world.ctx.publisher_factory = ChannelDown.from_target
+    # The job runs inside the decision here; its failure must not undo the recorded withdrawal.
+    monkeypatch.setattr("gatekeeper.gate.consent_changes.after_consent_change", lambda app, change: None)
+    world.decide("obama", world.website, Decision.REFUSE)
+    with pytest.raises(PublisherUnavailable):
+        sweep(world.ctx, person_id=world.people["obama"])
+    assert world.publications(item)[0].state is PublicationState.PUBLISHED, "still live: the retry must find it"
+    world.ctx.publisher_factory = publisher_for
+    assert sweep(world.ctx, person_id=world.people["obama"]).taken_down
+    assert world.published_files() == []
+
+
+def test_a_child_who_has_left_is_taken_down_by_the_periodic_sweep(published):
+    world, item = published
+    with transaction(world.app) as session:
+        records.set_leaving_date(session, world.people["obama"], date.today() + timedelta(days=1),
+                                 setting_id=world.setting_id, actor=CLI)
+    minute_sweep(world.app)
+    assert len(world.published_files()) == 1, "still at the setting today"
+    world.later(days=2)
+    minute_sweep(world.app)
+    assert world.published_files() == []
+    assert "left the setting" in world.publications(item)[0].end_reason
+
+
+def test_unpublished_items_are_purged_after_the_retention_period(world):
+    item = world.upload("negatives/skimage_coffee.png")
+    world.ctx.config["RETENTION_UNPUBLISHED_DAYS"] = 30
+    assert purge(world.ctx).expired_unpublished == 0
+    world.later(days=31)
+    assert purge(world.ctx).expired_unpublished == 1
+    assert item_detail(world.ctx, item).state == "purged"
+    assert not world.ctx.store.exists(item)
+
+
+def test_a_published_items_quarantine_copy_goes_but_the_publication_stays(published):
+    world, item = published
+    world.ctx.config["RETENTION_PUBLISHED_QUARANTINE_DAYS"] = 7
+    world.later(days=8)
+    assert purge(world.ctx).quarantine_copies_dropped == 1
+    assert not world.ctx.store.exists(item)
+    assert len(world.published_files()) == 1
+    assert purge(world.ctx).quarantine_copies_dropped == 0, "done once"
