@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gatekeeper.web import auth, current, devices, errors, health, media, nav, parents, security, staff
+from gatekeeper.web import auth, current, devices, errors, health, media, nav, parents, security, staff, uploads
 from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people, queue
 from gatekeeper.web.manager import devices as manager_devices
 from gatekeeper.web.services import consent_effects, mail
@@ -28,6 +28,7 @@ BLUEPRINTS = (
 
 def init_app(app: Flask) -> None:
     """Register the request loader first (the body limit and CSRF need to know who asks), then the rest."""
+    uploads.init_app(app)
     current.init_app(app)
     security.init_app(app)
     mail.init_app(app)

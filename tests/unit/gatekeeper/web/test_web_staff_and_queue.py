@@ -222,3 +222,24 @@ def test_a_video_shows_the_frames_where_faces_were_held(app, manager, staff, fak
     assert manager.get(f"/media/{video_id}/frame?t=9999").status_code == 404
     redact = post(app, manager, f"/manager/queue/{video_id}/redact", {"face_index": 0})
     assert redact.status_code == 400 and b"Videos cannot be redacted" in redact.data
+
+
+def test_an_upload_waits_in_the_private_work_folder_not_the_system_temp(app, staff, fake_faces, photo_bytes,
+                                                                        monkeypatch):
+    import tempfile
+
+    from gatekeeper.web.uploads import PrivateUploadRequest
+
+    folders = []
+    real = tempfile.TemporaryFile
+
+    def recording(*args, **kwargs):
+        folders.append(kwargs.get("dir"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", recording)
+    assert app.request_class is PrivateUploadRequest
+    # Large enough that werkzeug cannot keep it in memory and must ask for a stream.
+    response = upload(app, staff, photo_bytes + b"\0" * 600_000)
+    assert response.status_code in (201, 422)
+    assert folders and all(Path(f) == Path(app.config["QUARANTINE_DIR"]) / ".work" for f in folders)
