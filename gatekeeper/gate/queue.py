@@ -182,3 +182,37 @@ def my_uploads(ctx: GateContext, *, account_id: int, limit: int = 100) -> list[U
                      "purged": "not published: the Manager rejected it, so it was deleted"}.get(entry.state, entry.state_words)
         result.append(UploadStatus(entry.public_id, entry.kind, entry.received_at, words))
     return result
+
+
+@dataclass(frozen=True)
+class MediaShowing:
+    """An item that shows a person, and where it has been published (for a family's data download)."""
+
+    public_id: str
+    kind: str
+    received_at: datetime
+    state: str
+    publications: tuple[dict, ...]
+
+
+def media_showing(session, person_id: int) -> list[MediaShowing]:
+    """Every item whose faces (or the Manager's list) are taken to show the person, oldest first."""
+    from sqlalchemy import or_
+
+    from consent_db.models import MediaFace
+
+    faces = select(MediaFace.item_id).where(MediaFace.not_a_person.is_(False), or_(
+        MediaFace.manager_person_id == person_id,
+        (MediaFace.engine_person_id == person_id) & (MediaFace.engine_status == "identified")))
+    candidates = session.scalars(select(MediaItem).where(
+        or_(MediaItem.id.in_(faces), MediaItem.whole_picture_people.is_not(None))).order_by(MediaItem.id))
+    items = [item for item in candidates if item.id in set(session.scalars(faces))
+             or person_id in (item.whole_picture_people or ())]
+    result = []
+    for item in items:
+        rows = session.execute(select(Publication, Channel.name).join(Channel, Channel.id == Publication.channel_id)
+                               .where(Publication.item_id == item.id).order_by(Publication.id))
+        result.append(MediaShowing(item.public_id, item.kind.value, item.received_at, item.state.value, tuple(
+            {"channel": name, "state": p.state.value, "published_at": p.published_at, "ended_at": p.ended_at,
+             "end_reason": p.end_reason} for p, name in rows)))
+    return result

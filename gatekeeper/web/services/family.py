@@ -16,6 +16,7 @@ from consent_db.models import (
 )
 from consent_db.timeutil import utc
 from consent_db.verdicts import FACE_MATCHING, Verdict
+from gatekeeper.gate.queue import media_showing
 
 
 class FamilyError(Exception):
@@ -161,5 +162,11 @@ def export(session: Session, guardian_id: int, child_id: int, *, at: datetime) -
             for row in history(session, child_id)
         ],
         "face_templates_stored": templates.count_templates(session, child_id),
+        "media_showing_the_child": [
+            {"item": m.public_id, "kind": m.kind, "received_at": _stamp(m.received_at), "state": m.state,
+             "publications": [{**p, "published_at": _stamp(p["published_at"]), "ended_at": _stamp(p["ended_at"])}
+                              for p in m.publications]}
+            for m in media_showing(session, child_id)
+        ],
         "audit_events": [audit.event_as_dict(event) for event in events],
     }

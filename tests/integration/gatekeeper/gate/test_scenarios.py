@@ -169,3 +169,17 @@ def test_a_caption_with_a_childs_surname_is_refused(world):
         actions.set_caption(world.ctx, item, "Coffee with the Testchild family", actor=MANAGER)
     assert actions.set_caption(world.ctx, item, "Obama's coffee morning", actor=MANAGER)
     assert item_detail(world.ctx, item).caption == "Obama's coffee morning"
+
+
+def test_a_familys_data_lists_every_item_showing_the_child_and_where_it_went(obama_and_biden):
+    from gatekeeper.gate.queue import media_showing
+
+    world = obama_and_biden
+    shown = world.upload(TWO_PEOPLE)
+    world.upload("negatives/skimage_coffee.png")
+    actions.approve(world.ctx, shown, [world.website], actor=MANAGER)
+    world.decide("obama", world.website, Decision.REFUSE)
+    with world.ctx.sessions() as session:
+        [entry] = media_showing(session, world.people["obama"])
+    assert entry.public_id == shown
+    assert [(p["channel"], p["state"]) for p in entry.publications] == [("Website", "taken_down")]

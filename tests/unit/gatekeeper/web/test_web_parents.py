@@ -101,4 +101,5 @@ def test_all_data_about_the_child_downloads_as_json(app, parent, world):
     assert data["child"]["first_name"] == "Ada"
     assert data["consent_history"][0]["purpose"] == "Our website"
     assert data["face_templates_stored"] == 0
+    assert data["media_showing_the_child"] == []
     assert any(event["tag"] == "consent:granted" for event in data["audit_events"])
