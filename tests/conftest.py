@@ -1,14 +1,57 @@
-"""Fixtures shared by every layer: app with a fresh instance, database URLs, the face corpus."""
+"""Fixtures shared by every layer: app with a fresh instance, database URLs, the face corpus.
+
+GATEKEEPER_TEST_APP_DATABASE=postgresql puts every app-level test (those using `app_database_url`,
+through `app`, `client` or the e2e folder) on a fresh PostgreSQL database, with Redis as the job
+storage when GATEKEEPER_TEST_REDIS_URL is set, and deselects every other test: CI runs the whole
+suite once, then only the app-level tests again this way.
+"""
 from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "GATEKEEPER_TEST_DATABASE_URL"
+REDIS_ENV = "GATEKEEPER_TEST_REDIS_URL"
+APP_DATABASE_ENV = "GATEKEEPER_TEST_APP_DATABASE"
+APP_DATABASES = ("sqlite", "postgresql")
+APP_LEVEL_FIXTURE = "app_database_url"
+
+
+def app_database() -> str:
+    """The database app-level tests run on: sqlite (the default) or postgresql."""
+    return os.environ.get(APP_DATABASE_ENV, "").strip().lower() or "sqlite"
+
+
+def pytest_configure(config):
+    kind = app_database()
+    if kind not in APP_DATABASES:
+        raise pytest.UsageError(f"{APP_DATABASE_ENV}={kind!r}: use one of {', '.join(APP_DATABASES)}")
+    # Asked for explicitly, so a missing server is an error: skipping would pass while testing nothing.
+    if kind == "postgresql" and not os.environ.get(PG_ENV):
+        raise pytest.UsageError(f"{APP_DATABASE_ENV}=postgresql needs {PG_ENV} (an admin URL of the server)")
+
+
+def pytest_report_header(config):
+    if app_database() == "postgresql":
+        jobs = "redis" if os.environ.get(REDIS_ENV) else "memory"
+        return f"app-level tests only, on PostgreSQL (jobs: {jobs}); other tests deselected"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    if app_database() != "postgresql":
+        return
+    keep = [item for item in items if APP_LEVEL_FIXTURE in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if APP_LEVEL_FIXTURE not in getattr(item, "fixturenames", ())]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def faces_corpus() -> Path | None:
@@ -26,25 +69,59 @@ def faces_dir() -> Path:
     return path
 
 
-@pytest.fixture
-def postgres_url():
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    admin_url = os.environ.get(PG_ENV)
-    if not admin_url:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped")
+@contextmanager
+def fresh_postgres(admin_url: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (empty, or a copy of template) for the block, dropped afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     name = f"gk_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    admin_url = os.environ.get(PG_ENV)
+    if not admin_url:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped")
+    with fresh_postgres(admin_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template():
+    """The name of a PostgreSQL database migrated to head, copied for each app-level test."""
+    from sqlalchemy.engine import make_url
+
+    from consent_db import migrate
+    from consent_db.db import make_engine
+
+    # Copying a migrated database costs about 60 ms; making one and migrating it, about 140 ms.
+    with fresh_postgres(os.environ[PG_ENV]) as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()  # a template must have no open connections
+        yield make_url(url).database
+
+
+@pytest.fixture
+def app_database_url(request) -> str | None:
+    """None: the instance's own SQLite file; under GATEKEEPER_TEST_APP_DATABASE=postgresql, a fresh migrated database."""
+    if app_database() != "postgresql":
+        yield None
+        return
+    template = request.getfixturevalue("migrated_postgres_template")
+    with fresh_postgres(os.environ[PG_ENV], template=template) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -64,16 +141,31 @@ def instance_dir(tmp_path) -> Path:
     return folder
 
 
+def app_jobs_url() -> str:
+    """memory:// (jobs run inside enqueue); Redis in the PostgreSQL run when one is configured."""
+    if app_database() == "postgresql" and os.environ.get(REDIS_ENV):
+        return os.environ[REDIS_ENV]
+    return "memory://"
+
+
 @pytest.fixture
-def app(instance_dir):
-    """An app on a fresh, migrated SQLite instance."""
+def app(instance_dir, app_database_url):
+    """An app on a fresh, migrated instance: SQLite, or PostgreSQL (see the module docstring)."""
     from consent_db import migrate
     from gatekeeper import create_app
     from gatekeeper.database import session_factory
     from gatekeeper.doctor import ensure_folders
+    from gatekeeper.jobs.runner import jobs_of
 
-    application = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False, "JOBS_URL": "memory://"},
-                             instance_dir=str(instance_dir))
+    config = {"TESTING": True, "SESSION_COOKIE_SECURE": False, "JOBS_URL": app_jobs_url()}
+    if app_database_url:
+        config["DATABASE_URL"] = app_database_url
+    application = create_app(config, instance_dir=str(instance_dir))
+    huey = jobs_of(application).huey
+    if not huey.immediate:
+        # Jobs still run inside enqueue, as with memory://, but results and retries go through Redis.
+        huey.immediate_use_memory = False
+        huey.immediate = True
     migrate.upgrade(session_factory(application).kw["bind"])
     ensure_folders(application)
     yield application
