@@ -97,6 +97,14 @@ def postgres_url():
         yield url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """Each test using this runs on SQLite and, when configured, on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture(scope="session")
 def app_postgres():
     """One PostgreSQL database, migrated once, for every app-level test of the session, and its seed rows."""
