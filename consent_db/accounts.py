@@ -157,6 +157,8 @@ def manager_count(session: Session, setting_id: int, *, enabled_only: bool = Fal
 
 def create_first_manager(session: Session, *, email: str, setting_id: int, at: datetime | None = None) -> str | None:
     """A Manager with a fresh one-time password (returned, to show once); None if the setting has one."""
+    # Locked before counting, so two `init`s at once cannot both count none and both make a Manager.
+    audit.lock_chain(session)
     if manager_count(session, setting_id):
         return None
     password = secrets.token_urlsafe(12)

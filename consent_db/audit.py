@@ -129,6 +129,21 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
+def lock_chain(session: Session) -> AuditChainHead:
+    """Hold the chain head until the caller's transaction ends; raises AuditChainError on an unmigrated database.
+
+    Every audited write takes this lock, so a check-then-create step that takes it first (before
+    its check) cannot interleave with another one on PostgreSQL.
+    """
+    # FOR UPDATE serialises writers on PostgreSQL; SQLite already allows one writer at a time.
+    head = session.scalars(
+        select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
+    ).one_or_none()
+    if head is None:
+        raise AuditChainError("the audit log is not set up: run 'gatekeeper init' to migrate the database")
+    return head
+
+
 def record(
     session: Session,
     tag: AuditTag,
@@ -143,12 +158,7 @@ def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction; raises AuditChainError on an unmigrated database."""
     tag = AuditTag(tag)
-    # FOR UPDATE serialises writers on PostgreSQL; SQLite already allows one writer at a time.
-    head = session.scalars(
-        select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
-    ).one_or_none()
-    if head is None:
-        raise AuditChainError("the audit log is not set up: run 'gatekeeper init' to migrate the database")
+    head = lock_chain(session)
     event = AuditEvent(
         id=head.last_event_id + 1,
         at=utc(at or now()),

@@ -7,9 +7,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any fixed number works; it only has to be the same for every process migrating this database.
+_MIGRATION_LOCK_KEY = 0x6B_67_6D_69  # "kgmi"
 
 
 def _config(connection=None) -> Config:
@@ -20,9 +23,18 @@ def _config(connection=None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to revision (default: the newest)."""
+    """Bring the schema up to revision (default: the newest); safe to run from several processes at once."""
     with engine.begin() as connection:
+        _wait_for_other_migrations(connection)
         command.upgrade(_config(connection), revision)
+
+
+def _wait_for_other_migrations(connection: Connection) -> None:
+    # Two processes creating the same tables at once: one would fail on PostgreSQL. The lock ends with
+    # the transaction; the waiter then finds the schema at head and does nothing. SQLite's single
+    # writer lock already serialises this.
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

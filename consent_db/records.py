@@ -114,7 +114,9 @@ def check_person(
 
 
 def ensure_default_setting(session: Session, *, name: str, at: datetime | None = None) -> Setting:
-    """The first setting, created (and audited) when there is none yet."""
+    """The first setting, created (and audited) when there is none yet; raises audit.AuditChainError."""
+    # Locked before looking, so two `init`s at once cannot both see no setting and both make one.
+    audit.lock_chain(session)
     existing = session.scalars(select(Setting).order_by(Setting.id).limit(1)).first()
     if existing is not None:
         return existing

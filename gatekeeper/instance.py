@@ -43,7 +43,16 @@ def create_secrets(folder: Path) -> bool:
         "secret_key": secrets.token_urlsafe(48),
         "data_key": base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
     }
-    _write_private(path, json.dumps(payload, indent=2) + "\n")
+    # Written aside, then linked into place: a link never replaces a file, and a second `init`
+    # running at the same time never reads a half-written one.
+    temp = folder / f".{SECRETS_FILE}.{secrets.token_hex(4)}"
+    _write_private(temp, json.dumps(payload, indent=2) + "\n")
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        return False
+    finally:
+        temp.unlink()
     return True
 
 

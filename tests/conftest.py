@@ -1,14 +1,57 @@
-"""Fixtures shared by every layer: app with a fresh instance, database URLs, the face corpus."""
+"""Fixtures shared by every layer: app with a fresh instance, database URLs, the face corpus.
+
+GATEKEEPER_TEST_APP_DATABASE=postgresql puts every app-level test (those using `app_database_url`,
+through `app`, `client` or the e2e folder) on a PostgreSQL database emptied for it, with Redis as the job
+storage when GATEKEEPER_TEST_REDIS_URL is set, and deselects every other test: CI runs the whole
+suite once, then only the app-level tests again this way.
+"""
 from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "GATEKEEPER_TEST_DATABASE_URL"
+REDIS_ENV = "GATEKEEPER_TEST_REDIS_URL"
+APP_DATABASE_ENV = "GATEKEEPER_TEST_APP_DATABASE"
+APP_DATABASES = ("sqlite", "postgresql")
+APP_LEVEL_FIXTURE = "app_database_url"
+
+
+def app_database() -> str:
+    """The database app-level tests run on: sqlite (the default) or postgresql."""
+    return os.environ.get(APP_DATABASE_ENV, "").strip().lower() or "sqlite"
+
+
+def pytest_configure(config):
+    kind = app_database()
+    if kind not in APP_DATABASES:
+        raise pytest.UsageError(f"{APP_DATABASE_ENV}={kind!r}: use one of {', '.join(APP_DATABASES)}")
+    # Asked for explicitly, so a missing server is an error: skipping would pass while testing nothing.
+    if kind == "postgresql" and not os.environ.get(PG_ENV):
+        raise pytest.UsageError(f"{APP_DATABASE_ENV}=postgresql needs {PG_ENV} (an admin URL of the server)")
+
+
+def pytest_report_header(config):
+    if app_database() == "postgresql":
+        jobs = "redis" if os.environ.get(REDIS_ENV) else "memory"
+        return f"app-level tests only, on PostgreSQL (jobs: {jobs}); other tests deselected"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    if app_database() != "postgresql":
+        return
+    keep = [item for item in items if APP_LEVEL_FIXTURE in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if APP_LEVEL_FIXTURE not in getattr(item, "fixturenames", ())]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def faces_corpus() -> Path | None:
@@ -26,12 +69,9 @@ def faces_dir() -> Path:
     return path
 
 
-@pytest.fixture
-def postgres_url():
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    admin_url = os.environ.get(PG_ENV)
-    if not admin_url:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped")
+@contextmanager
+def fresh_postgres(admin_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for the block, dropped afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -47,12 +87,69 @@ def postgres_url():
         admin.dispose()
 
 
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    admin_url = os.environ.get(PG_ENV)
+    if not admin_url:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped")
+    with fresh_postgres(admin_url) as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path) -> str:
     """Each test using this runs on SQLite and, when configured, on PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def app_postgres():
+    """One PostgreSQL database, migrated once, for every app-level test of the session, and its seed rows."""
+    from sqlalchemy import select
+
+    from consent_db import migrate
+    from consent_db.db import make_engine
+    from consent_db.models import Base
+
+    with fresh_postgres(os.environ[PG_ENV]) as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            seed = {table: [dict(row._mapping) for row in conn.execute(select(table))]
+                    for table in Base.metadata.sorted_tables}
+        yield url, engine, {table: rows for table, rows in seed.items() if rows}
+        engine.dispose()
+
+
+def empty_to_seed(engine, seed) -> None:
+    """Back to the state just after migrating: every table emptied, the migrations' own rows put back."""
+    from sqlalchemy import text
+
+    from consent_db.models import Base
+
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        # A transaction some earlier test left open would make TRUNCATE wait for ever; fail instead.
+        conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table, rows in seed.items():
+            conn.execute(table.insert(), rows)
+
+
+@pytest.fixture
+def app_database_url(request) -> str | None:
+    """None: the instance's own SQLite file; under GATEKEEPER_TEST_APP_DATABASE=postgresql, the session's
+    PostgreSQL database, emptied back to its migrated state before the test."""
+    if app_database() != "postgresql":
+        return None
+    # Emptying one database takes a third to a half of the time of copying a migrated one, and a
+    # fifth of migrating a new one each time (bench/test_databases.py).
+    url, engine, seed = request.getfixturevalue("app_postgres")
+    empty_to_seed(engine, seed)
+    return url
 
 
 @pytest.fixture
@@ -64,16 +161,31 @@ def instance_dir(tmp_path) -> Path:
     return folder
 
 
+def app_jobs_url() -> str:
+    """memory:// (jobs run inside enqueue); Redis in the PostgreSQL run when one is configured."""
+    if app_database() == "postgresql" and os.environ.get(REDIS_ENV):
+        return os.environ[REDIS_ENV]
+    return "memory://"
+
+
 @pytest.fixture
-def app(instance_dir):
-    """An app on a fresh, migrated SQLite instance."""
+def app(instance_dir, app_database_url):
+    """An app on a fresh, migrated instance: SQLite, or PostgreSQL (see the module docstring)."""
     from consent_db import migrate
     from gatekeeper import create_app
     from gatekeeper.database import session_factory
     from gatekeeper.doctor import ensure_folders
+    from gatekeeper.jobs.runner import jobs_of
 
-    application = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False, "JOBS_URL": "memory://"},
-                             instance_dir=str(instance_dir))
+    config = {"TESTING": True, "SESSION_COOKIE_SECURE": False, "JOBS_URL": app_jobs_url()}
+    if app_database_url:
+        config["DATABASE_URL"] = app_database_url
+    application = create_app(config, instance_dir=str(instance_dir))
+    huey = jobs_of(application).huey
+    if not huey.immediate:
+        # Jobs still run inside enqueue, as with memory://, but results and retries go through Redis.
+        huey.immediate_use_memory = False
+        huey.immediate = True
     migrate.upgrade(session_factory(application).kw["bind"])
     ensure_folders(application)
     yield application

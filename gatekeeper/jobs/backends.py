@@ -5,11 +5,16 @@ from abc import ABC, abstractmethod
 from urllib.parse import urlsplit
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from redis import ConnectionPool
+
+from gatekeeper.config import ConfigError
 
 QUEUE_NAME = "gatekeeper"
+# Without it, a probe or a request would wait minutes on a Redis host that drops packets.
+REDIS_CONNECT_TIMEOUT_S = 5
 
 
-class JobsMisconfigured(Exception):
+class JobsMisconfigured(ConfigError):
     """JOBS_URL names no backend, or the backend cannot be reached; the message says which."""
 
 
@@ -38,7 +43,12 @@ class SqliteBackend(JobBackend):
 
 class RedisBackend(JobBackend):
     def make_huey(self, url: str) -> Huey:
-        return RedisHuey(QUEUE_NAME, url=url)
+        try:
+            pool = ConnectionPool.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S)
+        except ValueError as exc:
+            # The message quotes the URL's parts, never the whole URL with its password.
+            raise JobsMisconfigured(f"JOBS_URL is not a usable Redis URL: {exc}") from None
+        return RedisHuey(QUEUE_NAME, connection_pool=pool)
 
 
 class MemoryBackend(JobBackend):
@@ -63,4 +73,4 @@ def backend_for(url: str) -> JobBackend:
         return BACKENDS[scheme]
     except KeyError:
         known = ", ".join(sorted(BACKENDS))
-        raise JobsMisconfigured(f"JOBS_URL {url!r}: unknown scheme {scheme!r} (known: {known})") from None
+        raise JobsMisconfigured(f"JOBS_URL: unknown scheme {scheme!r} (known: {known})") from None

@@ -1,4 +1,5 @@
-"""Browser journeys: a real server in a thread, Debian's Chromium driven by Playwright, screenshots kept."""
+"""End-to-end: real processes and a real browser; under GATEKEEPER_TEST_APP_DATABASE=postgresql they share
+one fresh database."""
 from __future__ import annotations
 
 import os
@@ -66,3 +67,13 @@ def live_app(instance_dir):
     yield server
     server.stop()
     session_factory(app).kw["bind"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def instance_database(app_database_url, monkeypatch):
+    """Point every `gatekeeper` process a test starts at the app-level database (None: its own SQLite file)."""
+    if app_database_url:
+        monkeypatch.setenv("GATEKEEPER_DATABASE_URL", app_database_url)
+    else:
+        monkeypatch.delenv("GATEKEEPER_DATABASE_URL", raising=False)
+    return app_database_url

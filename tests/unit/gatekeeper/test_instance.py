@@ -30,3 +30,15 @@ def test_a_damaged_secrets_file_is_refused(tmp_path, content):
     (tmp_path / SECRETS_FILE).write_text(content)
     with pytest.raises(InstanceError, match="damaged"):
         load_secrets(tmp_path)
+
+
+def test_secrets_made_by_another_init_at_the_same_moment_are_kept(tmp_path, monkeypatch):
+    folder = tmp_path / "inst"
+    create_secrets(folder)
+    theirs = load_secrets(folder)
+    # This init looked before the other one wrote, so it goes on to write its own keys.
+    monkeypatch.setattr("pathlib.Path.exists", lambda self: False)
+    assert create_secrets(folder) is False
+    monkeypatch.undo()
+    assert load_secrets(folder) == theirs
+    assert sorted(p.name for p in folder.iterdir()) == [SECRETS_FILE]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask, current_app
 
-from gatekeeper.jobs.backends import JobsMisconfigured, SqliteBackend, backend_for
+from gatekeeper.jobs.backends import REDIS_CONNECT_TIMEOUT_S, JobsMisconfigured, RedisBackend, SqliteBackend, backend_for
 from gatekeeper.jobs.runner import Jobs, TaskSpec, UnknownJob
 from gatekeeper.jobs.backends import MemoryBackend
 
@@ -41,3 +41,31 @@ def test_an_unknown_job_name_is_refused():
     jobs = Jobs(Flask("test"), MemoryBackend().make_huey("memory://"), {})
     with pytest.raises(UnknownJob):
         jobs.enqueue("nothing")
+
+
+def test_a_redis_url_that_cannot_be_read_is_refused_without_its_password():
+    with pytest.raises(JobsMisconfigured, match="not a usable Redis URL") as caught:
+        backend_for("redis://:s3cret@queue.local:port/0").make_huey("redis://:s3cret@queue.local:port/0")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_an_unknown_scheme_is_refused_without_repeating_the_url():
+    with pytest.raises(JobsMisconfigured) as caught:
+        backend_for("amqp://user:s3cret@broker/")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_redis_connections_give_up_after_a_few_seconds():
+    huey = RedisBackend().make_huey("redis://127.0.0.1:6379/0")
+    assert huey.storage.pool.connection_kwargs["socket_connect_timeout"] == REDIS_CONNECT_TIMEOUT_S
+
+
+def test_a_command_on_an_unusable_jobs_url_says_so_in_one_line(instance_dir, monkeypatch):
+    from click.testing import CliRunner
+
+    from gatekeeper.cli import main
+
+    monkeypatch.setenv("GATEKEEPER_JOBS_URL", "amqp://broker/")
+    result = CliRunner().invoke(main, ["doctor", "--instance", str(instance_dir)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["error: JOBS_URL: unknown scheme 'amqp' (known: memory, redis, rediss, sqlite)"]
