@@ -11,7 +11,6 @@ from gatekeeper import database, instance, web
 from gatekeeper.jobs import runner as jobs_runner
 from gatekeeper.jobs.tasks import TASKS
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None = None) -> Flask:
@@ -27,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
     app = Flask(
         __name__,
         instance_path=str(folder),
-        static_folder=str(STATIC_DIR),
+        static_folder=settings["STATIC_DIR"],
         static_url_path="/static",
     )
     app.config.update(settings)

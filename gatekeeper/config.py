@@ -11,6 +11,9 @@ ENV_PREFIX = "GATEKEEPER_"
 INSTANCE_ENV = "GATEKEEPER_INSTANCE"
 DEFAULT_INSTANCE = "instance"
 CONFIG_FILE = "config.toml"
+# static/ sits beside the packages in the source tree; an installed copy (the Docker image) sets
+# GATEKEEPER_STATIC_DIR to wherever it put the folder.
+SOURCE_STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 class ConfigError(Exception):
@@ -28,6 +31,7 @@ def _defaults(instance: Path) -> dict[str, Any]:
         "QUARANTINE_S3_REGION": "",
         "CHANNELS_DIR": str(instance / "channels"),
         "JOBS_URL": f"sqlite:///{instance / 'jobs.db'}",
+        "STATIC_DIR": str(SOURCE_STATIC_DIR),
         "HOST": "127.0.0.1",
         "PORT": 8000,
         # Form posts are small; only the upload route raises this.

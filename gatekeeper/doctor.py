@@ -116,6 +116,14 @@ def check_records(app: Flask) -> Finding:
     return Finding("records", True, f"setting '{setting.name}', {managers} Manager account(s), audit log head intact")
 
 
+def check_static(app: Flask) -> Finding:
+    folder = Path(app.config["STATIC_DIR"])
+    if not (folder / "app.css").is_file():
+        return Finding("static files", False,
+                       f"{folder} has no app.css: set GATEKEEPER_STATIC_DIR to the project's static/ folder")
+    return Finding("static files", True, str(folder))
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -150,6 +158,7 @@ CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_media,
     check_records,
     _writable_folder("channels", "CHANNELS_DIR"),
+    check_static,
 )
 
 

@@ -316,3 +316,9 @@ def test_the_bucket_setup_makes_the_quarantine_bucket_the_app_uses(compose):
     assert any(f"store/{bucket}" in words for words in made)
     assert "mc anonymous set none store/" + bucket in script
 
+
+
+def test_the_image_carries_the_pages_static_files_and_says_where():
+    stage = final_stage()
+    assert "static /usr/local/share/gatekeeper/static" in instructions(stage, "COPY")
+    assert any("GATEKEEPER_STATIC_DIR=/usr/local/share/gatekeeper/static" in args for args in instructions(stage, "ENV"))

@@ -43,3 +43,11 @@ def test_a_present_folder_passes(tmp_path):
     (tmp_path / "q").mkdir()
     app = make_app(tmp_path, QUARANTINE_DIR=str(tmp_path / "q"))
     assert _writable_folder("quarantine", "QUARANTINE_DIR")(app).ok
+
+
+def test_a_missing_static_folder_is_reported_with_the_setting_to_fix(tmp_path):
+    from gatekeeper.doctor import check_static
+
+    assert check_static(make_app(tmp_path)).ok, "the source tree's static/ is found by default"
+    finding = check_static(make_app(tmp_path, STATIC_DIR=str(tmp_path / "nowhere")))
+    assert not finding.ok and "GATEKEEPER_STATIC_DIR" in finding.detail

@@ -11,6 +11,7 @@ from consent_db.models import SessionStage
 from tests.web_world import post, sign_in_directly
 
 PUBLIC = {"auth.home", "auth.signin", "auth.accept_invitation", "device.status", "device.pair", "health.healthz",
+          "health.readyz",
           "static"}
 # Sign-in steps work on a half-finished sign-in; fully signed-in or anonymous callers are sent onwards.
 SIGN_IN_STEPS = {"auth.password", "auth.two_factor", "auth.two_factor_setup", "auth.signout"}
