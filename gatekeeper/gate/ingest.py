@@ -104,3 +104,17 @@ def analyse_item(ctx: GateContext, public_id: str) -> None:
                      actor_label="system", subject=f"media:{public_id}", setting_id=item.setting_id,
                      details={"faces": len(analysis.faces), "failed": analysis.failed, "error": analysis.error,
                               "cleared_channels": sorted(c for c, d in decisions.items() if d.cleared)})
+
+
+def analysis_gave_up(ctx: GateContext, public_id: str, error: str) -> None:
+    """Hold an item whose analysis job failed for good, with the error, so the Manager can retry it."""
+    with ctx.sessions.begin() as session:
+        item = get_item(session, public_id, for_update=True)
+        if item.state is not ItemState.ANALYSING:
+            return
+        item.analysis_failed = True
+        item.analysis_error = f"analysis could not run ({error}); fix the cause and press retry"
+        item.faces.clear()
+        refresh_state(session, item, ctx.clock())
+        audit.record(session, AuditTag.MEDIA_HELD, actor_label="system", subject=f"media:{public_id}",
+                     setting_id=item.setting_id, details={"failed": True, "error": item.analysis_error})

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from flask import Flask, current_app
 from huey import Huey, crontab
+from huey.signals import SIGNAL_ERROR
 from huey.consumer import Consumer
 
 from gatekeeper.jobs.backends import backend_for
@@ -27,6 +28,8 @@ class TaskSpec:
     retries: int = 5
     retry_delay: int = 5  # seconds, doubled at each retry
     every_minute: bool = False  # also run on schedule, with no arguments
+    # Called (app, error sentence, **the job's arguments) once the last retry has failed.
+    on_give_up: Callable[..., None] | None = None
 
 
 class Jobs:
@@ -36,8 +39,22 @@ class Jobs:
         self.app = app
         self.huey = huey
         self._tasks = {}
+        self._specs = dict(tasks)
         for name, spec in tasks.items():
             self._tasks[name] = self._register(name, spec)
+        self.huey.signal(SIGNAL_ERROR)(self._after_error)
+
+    def _after_error(self, signal, task, exc=None) -> None:
+        """Hand a job that has used up its retries to its give-up hook, so its failure is visible."""
+        spec = self._specs.get(task.name)
+        if task.retries or spec is None or spec.on_give_up is None:
+            return
+        error = f"{exc.__class__.__name__}: {exc}" if exc is not None else "the job failed"
+        with self.app.app_context():
+            try:
+                spec.on_give_up(self.app, error, **(task.kwargs or {}))
+            except Exception:  # noqa: BLE001 - a failing hook must not hide the job's own error
+                log.exception("give-up hook of %s failed", task.name)
 
     def _register(self, name: str, spec: TaskSpec):
         app = self.app

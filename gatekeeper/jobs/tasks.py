@@ -18,6 +18,12 @@ def analyse_item(app: Flask, *, public_id: str) -> None:
     run(_ctx(app), public_id)
 
 
+def analysis_gave_up(app: Flask, error: str, *, public_id: str) -> None:
+    from gatekeeper.gate.ingest import analysis_gave_up as hold
+
+    hold(_ctx(app), public_id, error)
+
+
 def publish_item(app: Flask, *, public_id: str, channel_id: int) -> None:
     from gatekeeper.gate.errors import NotCleared
     from gatekeeper.gate.publishing import publish_item as run
@@ -48,7 +54,8 @@ def minute_sweep(app: Flask) -> None:
 
 
 TASKS: dict[str, TaskSpec] = {
-    "analyse_item": TaskSpec(analyse_item, retries=3, retry_delay=10),
+    # Publishing and takedown need no give-up hook: the minute sweep finishes what they left.
+    "analyse_item": TaskSpec(analyse_item, retries=3, retry_delay=10, on_give_up=analysis_gave_up),
     "publish_item": TaskSpec(publish_item, retries=8, retry_delay=5),
     "consent_changed": TaskSpec(consent_changed, retries=10, retry_delay=5),
     "minute_sweep": TaskSpec(minute_sweep, retries=0, every_minute=True),

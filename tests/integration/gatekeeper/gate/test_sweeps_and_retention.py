@@ -86,3 +86,21 @@ def test_a_published_items_quarantine_copy_goes_but_the_publication_stays(publis
     assert not world.ctx.store.exists(item)
     assert len(world.published_files()) == 1
     assert purge(world.ctx).quarantine_copies_dropped == 0, "done once"
+
+
+def test_an_item_whose_analysis_gave_up_is_held_with_the_error_until_retried(world):
+    from gatekeeper.gate.ingest import analysis_gave_up
+
+    queued = []
+    world.ctx.enqueue = lambda name, **kwargs: queued.append((name, kwargs))
+    item = world.upload("negatives/skimage_coffee.png")
+    assert item_detail(world.ctx, item).state == "analysing"
+    analysis_gave_up(world.ctx, item, "QuarantineUnavailable: the storage server did not answer")
+    detail = item_detail(world.ctx, item)
+    assert detail.state == "held"
+    assert "analysis could not run (QuarantineUnavailable" in detail.channels[0].reasons[0]
+    from gatekeeper.jobs.tasks import analyse_item
+
+    actions.retry_analysis(world.ctx, item, actor=MANAGER)
+    analyse_item(world.app, public_id=item)
+    assert item_detail(world.ctx, item).state == "ready"

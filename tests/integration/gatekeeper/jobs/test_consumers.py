@@ -47,3 +47,26 @@ def test_the_same_job_runs_on_redis():
     if not url:
         pytest.skip(f"{REDIS_ENV} is not set: Redis tests skipped")
     assert run_through(url) == [{"item": 9}] * 3
+
+
+def test_the_give_up_hook_runs_only_after_the_last_retry(tmp_path):
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    attempts, given_up, done = [], [], threading.Event()
+
+    def always_fails(app, **kwargs):
+        attempts.append(kwargs)
+        raise RuntimeError("quarantine unreachable")
+
+    def hook(app, error, **kwargs):
+        given_up.append((error, kwargs, len(attempts)))
+        done.set()
+
+    jobs = Jobs(Flask("test"), backend_for(url).make_huey(url),
+                {"doomed": TaskSpec(always_fails, retries=2, retry_delay=0, on_give_up=hook)})
+    consumer = start_embedded_consumer(jobs, workers=1)
+    try:
+        jobs.enqueue("doomed", item=5)
+        assert done.wait(30)
+    finally:
+        consumer.stop(graceful=True)
+    assert given_up == [("RuntimeError: quarantine unreachable", {"item": 5}, 3)]

@@ -69,3 +69,22 @@ def test_a_command_on_an_unusable_jobs_url_says_so_in_one_line(instance_dir, mon
     result = CliRunner().invoke(main, ["doctor", "--instance", str(instance_dir)])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == ["error: JOBS_URL: unknown scheme 'amqp' (known: memory, redis, rediss, sqlite)"]
+
+
+def test_a_job_that_fails_for_good_is_handed_to_its_give_up_hook():
+    app = Flask("test")
+    given_up = []
+
+    def broken(app, **kwargs):
+        raise OSError("disk unplugged")
+
+    jobs = Jobs(app, MemoryBackend().make_huey("memory://"), {"broken": TaskSpec(
+        broken, retries=0, on_give_up=lambda a, error, **kw: given_up.append((error, kw)))})
+    jobs.enqueue("broken", item="abc")
+    assert given_up == [("OSError: disk unplugged", {"item": "abc"})]
+
+
+def test_a_job_without_a_hook_just_fails():
+    jobs = Jobs(Flask("test"), MemoryBackend().make_huey("memory://"),
+                {"broken": TaskSpec(lambda app: 1 / 0, retries=0)})
+    jobs.enqueue("broken")  # huey logs it; nothing else is asked of us
