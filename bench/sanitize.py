@@ -9,7 +9,6 @@ several times and prints medians, ratios and whether each output is clean and up
 from __future__ import annotations
 
 import argparse
-import io
 import shutil
 import statistics
 import subprocess

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from contextlib import contextmanager
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
@@ -226,3 +227,36 @@ def delete_every_version(client, bucket: str, key: str) -> None:
         return
     delete_versions(client, bucket, versions)
 
+
+
+class BucketClient:
+    """One bucket's boto3 client, made on first use, with botocore errors turned into the owner's.
+
+    Owners set `unavailable` and `misconfigured` (their exception classes), `bucket`,
+    `endpoint_url`, `_client` (None until first use) and `_client_settings` (make_client's arguments).
+    """
+
+    unavailable: type[Exception]
+    misconfigured: type[Exception]
+    bucket: str
+    endpoint_url: str | None
+    _client: Any
+    _client_settings: dict[str, Any]
+
+    @property
+    def client(self):
+        if self._client is None:
+            with self._translated("connecting"):
+                self._client = make_client(**self._client_settings)
+        return self._client
+
+    @contextmanager
+    def _translated(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except (ClientError, BotoCoreError) as exc:
+            ours = translate(exc, action=action, bucket=self.bucket, endpoint=self.endpoint_url,
+                             unavailable=self.unavailable, misconfigured=self.misconfigured)
+            if ours is None:
+                raise
+            raise ours from exc

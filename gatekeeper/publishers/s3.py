@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from gatekeeper import aws_s3
 from gatekeeper.publishers.base import (
@@ -29,10 +28,12 @@ _OPTIONAL = {
 }
 
 
-class S3Publisher(Publisher):
+class S3Publisher(aws_s3.BucketClient, Publisher):
     """Puts objects with their Content-Type and no user metadata; credentials come from the standard AWS chain."""
 
     kind = "s3"
+    unavailable = PublisherUnavailable
+    misconfigured = PublisherMisconfigured
 
     def __init__(self, *, bucket: str, prefix: str = "", region: str | None = None,
                  endpoint_url: str | None = None, public_read: bool = False,
@@ -61,24 +62,6 @@ class S3Publisher(Publisher):
             return cls(**fields)
         except ValueError as exc:
             raise InvalidTarget(str(exc)) from None
-
-    @property
-    def client(self):
-        if self._client is None:
-            with self._translated("connecting"):
-                self._client = aws_s3.make_client(**self._client_settings)
-        return self._client
-
-    @contextmanager
-    def _translated(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except (aws_s3.ClientError, aws_s3.BotoCoreError) as exc:
-            ours = aws_s3.translate(exc, action=action, bucket=self.bucket, endpoint=self.endpoint_url,
-                                    unavailable=PublisherUnavailable, misconfigured=PublisherMisconfigured)
-            if ours is None:
-                raise
-            raise ours from exc
 
     def _key(self, object_name: str) -> str:
         return self.prefix + object_name

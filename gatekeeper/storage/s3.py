@@ -24,10 +24,12 @@ _PUBLIC_GROUPS = (
 )
 
 
-class S3Quarantine(QuarantineStore):
+class S3Quarantine(aws_s3.BucketClient, QuarantineStore):
     """One object per item at <prefix><item_key>; never given an ACL, so it stays as private as the bucket."""
 
     kind = "s3"
+    unavailable = QuarantineUnavailable
+    misconfigured = QuarantineMisconfigured
 
     def __init__(self, keyring: Keyring, *, bucket: str, prefix: str = "", region: str | None = None,
                  endpoint_url: str | None = None, client=None, transfer: TransferConfig | None = None,
@@ -38,6 +40,7 @@ class S3Quarantine(QuarantineStore):
         self.region = region
         self.endpoint_url = endpoint_url
         self._client = client
+        self._client_settings = {"region": region, "endpoint_url": endpoint_url}
         # Sealed streams cannot seek, so each part is buffered: concurrency x chunk size of memory.
         self.transfer = transfer or TransferConfig(
             multipart_threshold=64 * MB, multipart_chunksize=16 * MB, max_concurrency=4)
@@ -56,24 +59,6 @@ class S3Quarantine(QuarantineStore):
             return cls(keyring, bucket=parts.netloc, prefix=parts.path, region=region, endpoint_url=endpoint_url)
         except ValueError as exc:
             raise QuarantineMisconfigured(f"QUARANTINE_URL {url!r}: {exc}") from None
-
-    @property
-    def client(self):
-        if self._client is None:
-            with self._translated("connecting"):
-                self._client = aws_s3.make_client(region=self.region, endpoint_url=self.endpoint_url)
-        return self._client
-
-    @contextmanager
-    def _translated(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except (aws_s3.ClientError, aws_s3.BotoCoreError) as exc:
-            ours = aws_s3.translate(exc, action=action, bucket=self.bucket, endpoint=self.endpoint_url,
-                                    unavailable=QuarantineUnavailable, misconfigured=QuarantineMisconfigured)
-            if ours is None:
-                raise
-            raise ours from exc
 
     def _key(self, item_key: str) -> str:
         return self.prefix + item_key

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from consent_db.models import Channel, Decision, PublicationState
 from consent_db.timeutil import now

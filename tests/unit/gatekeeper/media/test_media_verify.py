@@ -47,9 +47,8 @@ def test_exifread_is_a_second_independent_check(corpus, out_dir, monkeypatch, tm
     from gatekeeper.media.containers import png
 
     def leaky_clean(self, data, src, dst, limits):
-        from PIL import Image
-
         from tests.media_factory import exif_block, upright_picture
+
         upright_picture().save(dst, format="PNG", exif=exif_block())
         return original(self, data, src, tmp_path / "ignored.png", limits)
 
