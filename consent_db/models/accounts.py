@@ -29,7 +29,7 @@ class Account(Base):
     guardian_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guardians.id", ondelete="RESTRICT"))
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false(), default=False)
     disabled: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false(), default=False)
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))  # sealed and base85-encoded (about 80 characters)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
