@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from consent_db.models import Role
+from gatekeeper.web.services.qr import qr_svg
 
 NAV: dict[Role, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     Role.MANAGER: (
@@ -34,3 +35,4 @@ def nav_items() -> list[tuple[str, str, bool]]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.filters["qr"] = qr_svg

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from consent_db.models import Account, Person
 from gatekeeper.database import transaction
 from gatekeeper.web.services import mail
+from gatekeeper.web.services.qr import qr_svg
 from tests.web_world import post
 
 
@@ -140,6 +141,7 @@ def test_inviting_a_parent_shows_a_one_time_link_that_sets_a_password(app, world
         bill = db.scalars(select(Guardian).where(Guardian.email == "bill@family.test")).one().id
     page = post(app, manager, "/manager/accounts/invite", {"role": "parent", "guardian_id": bill}).data.decode()
     link = link_in(page)
+    assert str(qr_svg(link)) in page, "the same link as a QR code for the parent's phone camera"
     assert "bill@family.test" in manager.get("/manager/accounts").data.decode()
     path = link.split("localhost", 1)[1]
     newcomer = app.test_client()
