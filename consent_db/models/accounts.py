@@ -30,6 +30,8 @@ class Account(Base):
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false(), default=False)
     disabled: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false(), default=False)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(255))  # sealed and base85-encoded (about 80 characters)
+    # The 30-second step of the last code accepted: a code overheard or replayed in its window is refused.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

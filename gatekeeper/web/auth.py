@@ -201,7 +201,8 @@ def two_factor_check():
     with transaction() as db:
         try:
             throttle.check(db, keys, at=at)
-            two_factor.verify(g.account, request.form.get("code", ""), data_key=current_app.config["DATA_KEY"])
+            two_factor.verify(db, g.account.id, request.form.get("code", ""), data_key=current_app.config["DATA_KEY"],
+                              at=at)
         except (throttle.Throttled, two_factor.TwoFactorError) as exc:
             error = str(exc)
             if isinstance(exc, two_factor.TwoFactorError):

@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("disabled", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("totp_secret", sa.String(255), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("last_sign_in_at", sa.DateTime(), nullable=True),
         _enum_check("accounts", "role", "account_role", ("manager", "staff", "parent")),

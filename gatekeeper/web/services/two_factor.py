@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import re
+from datetime import datetime, timezone
 
 import pyotp
 from sqlalchemy.orm import Session
@@ -43,28 +45,44 @@ def _clean(code: str) -> str:
     return "".join((code or "").split())
 
 
+def matching_step(secret: str, code: str, at: datetime | None = None) -> int | None:
+    """The 30-second step whose code this is (one step of clock drift allowed), or None."""
+    code = _clean(code)
+    if not CODE_RE.match(code):
+        return None
+    totp = pyotp.TOTP(secret)
+    now_step = totp.timecode(at or datetime.now(timezone.utc))
+    for step in (now_step - 1, now_step, now_step + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
 def code_matches(secret: str, code: str) -> bool:
     """Whether a 6-digit code fits the secret now (one step of clock drift allowed)."""
-    code = _clean(code)
-    return bool(CODE_RE.match(code)) and pyotp.TOTP(secret).verify(code, valid_window=1)
+    return matching_step(secret, code) is not None
 
 
 def enrol(session: Session, account: Account, secret: str, code: str, *, data_key: bytes, actor: Actor) -> None:
     """Store the secret once a code from it is typed back; raises TwoFactorError."""
     if not code_matches(secret, code):
         raise TwoFactorError("That code does not match. Check the key was typed exactly and the device clock is right.")
-    # Base85 keeps the sealed 160-bit secret within the 64-character column.
     account.totp_secret = base64.b85encode(seal(data_key, secret.encode("ascii"), _context(account.id))).decode("ascii")
     session.flush()
     audit.record(session, AuditTag.ACCOUNT_TWO_FACTOR_ENROLLED, subject=f"account:{account.id}",
                  setting_id=account.setting_id, details={}, **actor.fields())
 
 
-def verify(account: Account, code: str, *, data_key: bytes) -> None:
-    """Check a sign-in code against the account's stored secret; raises TwoFactorError."""
+def verify(session: Session, account_id: int, code: str, *, data_key: bytes, at: datetime | None = None) -> None:
+    """Check a sign-in code and use it up, so it cannot sign in twice; raises TwoFactorError."""
+    account = session.get(Account, account_id, with_for_update=True)
     try:
         secret = unseal(data_key, base64.b85decode(account.totp_secret or ""), _context(account.id)).decode("ascii")
     except (SealError, ValueError):
         raise TwoFactorError("The two-factor key of this account cannot be read; ask the operator to reset it.") from None
-    if not code_matches(secret, code):
+    step = matching_step(secret, code, at)
+    if step is None:
         raise TwoFactorError("That code is not right. Type the 6-digit code your authenticator app shows now.")
+    if account.totp_last_step is not None and step <= account.totp_last_step:
+        raise TwoFactorError("That code has been used already. Wait for the next code your authenticator app shows.")
+    account.totp_last_step = step

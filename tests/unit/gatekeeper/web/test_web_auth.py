@@ -130,6 +130,17 @@ def test_a_manager_needs_a_two_factor_code_after_the_password(app, world):
     assert client.get("/manager/people").status_code == 200
 
 
+def test_a_two_factor_code_signs_in_only_once(app, world):
+    code = totp_now(world)
+    first = app.test_client()
+    sign_in(app, first, world.manager_email)
+    assert post(app, first, "/signin/two-factor", {"code": code}).status_code == 302
+    replay = app.test_client()
+    sign_in(app, replay, world.manager_email)
+    again = post(app, replay, "/signin/two-factor", {"code": code})
+    assert again.status_code == 401 and b"used already" in again.data
+
+
 def test_two_factor_guesses_are_throttled(app, world):
     client = app.test_client()
     sign_in(app, client, world.manager_email)
