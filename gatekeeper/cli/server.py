@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -93,13 +94,18 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
 @click.command()
 @instance_option
 @click.option("--workers", default=2, show_default=True, help="Job threads in this process.")
-def worker(instance: str, workers: int) -> None:
+@click.option("--nice", "niceness", default=10, show_default=True, type=click.IntRange(0, 19),
+              help="Lower this process's CPU priority by this much (0 keeps it).")
+def worker(instance: str, workers: int, niceness: int) -> None:
     """Run background jobs from the configured queue until stopped."""
     app = open_app(instance)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     jobs = jobs_of(app)
     if jobs.huey.immediate:
         raise CommandError("JOBS_URL is memory://: jobs run inside each request, there is nothing for a worker to do")
+    # Analysis can wait a second; a practitioner holding a tablet should not. Where a worker shares
+    # cores with the web server, accepting uploads comes first.
+    os.nice(niceness)
     run_worker(jobs, workers)
 
 

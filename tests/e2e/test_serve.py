@@ -66,3 +66,22 @@ def test_commands_on_an_uninitialised_instance_say_how_to_fix_it(tmp_path):
     result = gatekeeper("doctor", "--instance", str(tmp_path / "none"))
     assert result.returncode == 1
     assert "gatekeeper init" in result.stderr
+
+
+def test_a_worker_runs_at_a_lower_cpu_priority_than_the_web_server(tmp_path):
+    import os
+
+    instance = str(tmp_path / "instance")
+    assert gatekeeper("init", "--instance", instance).returncode == 0
+    worker = subprocess.Popen([sys.executable, "-m", "gatekeeper", "worker", "--instance", instance, "--nice", "7"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while os.getpriority(os.PRIO_PROCESS, worker.pid) == os.getpriority(os.PRIO_PROCESS, 0):
+            assert worker.poll() is None, worker.stdout.read()
+            assert time.monotonic() < deadline, "the worker never lowered its priority"
+            time.sleep(0.2)
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
