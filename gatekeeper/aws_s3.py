@@ -260,3 +260,15 @@ class BucketClient:
             if ours is None:
                 raise
             raise ours from exc
+
+    def _check_bucket(self, action: str) -> None:
+        """Raise the owner's misconfigured error when the bucket is missing, unavailable when unreachable."""
+        with self._translated(action):
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                # HEAD has no body, so a missing bucket is only a bare 404.
+                if classify(exc) is Failure.NOT_FOUND:
+                    raise self.misconfigured(sentence(Failure.NO_BUCKET, exc, action=action, bucket=self.bucket,
+                                                      endpoint=self.endpoint_url)) from exc
+                raise

@@ -111,16 +111,7 @@ class S3Publisher(aws_s3.BucketClient, Publisher):
             return self._head(object_name)
 
     def check(self) -> None:
-        with self._translated("checking the bucket"):
-            try:
-                self.client.head_bucket(Bucket=self.bucket)
-            except aws_s3.ClientError as exc:
-                # HEAD has no body, so a missing bucket is only a bare 404.
-                if aws_s3.classify(exc) is aws_s3.Failure.NOT_FOUND:
-                    raise PublisherMisconfigured(aws_s3.sentence(
-                        aws_s3.Failure.NO_BUCKET, exc, action="checking the bucket",
-                        bucket=self.bucket, endpoint=self.endpoint_url)) from exc
-                raise
+        self._check_bucket("checking the bucket")
 
     def describe(self) -> str:
         where = self.endpoint_url or "AWS"

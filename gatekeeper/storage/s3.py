@@ -122,15 +122,8 @@ class S3Quarantine(aws_s3.BucketClient, QuarantineStore):
         return iter(found)
 
     def check(self) -> None:
+        self._check_bucket("checking the quarantine bucket")
         with self._translated("checking the quarantine bucket"):
-            try:
-                self.client.head_bucket(Bucket=self.bucket)
-            except aws_s3.ClientError as exc:
-                if aws_s3.classify(exc) is aws_s3.Failure.NOT_FOUND:
-                    raise QuarantineMisconfigured(aws_s3.sentence(
-                        aws_s3.Failure.NO_BUCKET, exc, action="checking the quarantine bucket",
-                        bucket=self.bucket, endpoint=self.endpoint_url)) from exc
-                raise
             self._check_private()
 
     def _check_private(self) -> None:
