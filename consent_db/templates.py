@@ -144,3 +144,31 @@ def purge_lapsed_templates(session: Session, *, setting_id: int, at: datetime | 
             reason = f"face-matching consent no longer in force: {verdict.reason.value}"
             deleted[pid] = delete_person_templates(session, pid, reason=reason, actor_label="system", at=at)
     return deleted
+
+
+def reseal_templates(session: Session, old_key: bytes, new_key: bytes) -> tuple[int, int]:
+    """Re-seal every template and reference photo under new_key; returns (resealed, already under it).
+
+    Safe to run again after a crash. Raises TemplateError naming a row neither key opens.
+    """
+    resealed = already = 0
+    for row in session.scalars(select(FaceTemplate).order_by(FaceTemplate.id).with_for_update()):
+        for kind, attribute in (("template", "sealed_template"), ("reference-photo", "sealed_photo")):
+            sealed = getattr(row, attribute)
+            if sealed is None:
+                continue
+            context = _context(kind, row.person_id, row.id)
+            try:
+                unseal(new_key, sealed, context)
+                already += 1
+                continue
+            except SealError:
+                pass
+            try:
+                plain = unseal(old_key, sealed, context)
+            except SealError:
+                raise TemplateError(f"face template {row.id} opens under neither key; delete it and enrol again") from None
+            setattr(row, attribute, seal(new_key, plain, context))
+            resealed += 1
+    session.flush()
+    return resealed, already

@@ -62,14 +62,42 @@ def rewrap_quarantine(app: Flask, old_key: bytes, new_key: bytes) -> str:
     return f"quarantine: {report.rewrapped} re-wrapped, {report.already} already under the new key"
 
 
+def reseal_face_templates(app: Flask, old_key: bytes, new_key: bytes) -> str:
+    """Rotation step for enrolled templates and reference photos; raises RotationIncomplete."""
+    from consent_db.templates import TemplateError, reseal_templates
+    from gatekeeper.database import transaction
+
+    try:
+        with transaction(app) as session:
+            resealed, already = reseal_templates(session, old_key, new_key)
+    except TemplateError as exc:
+        raise RotationIncomplete(f"{exc}. The old key is still in use") from None
+    return f"face templates and reference photos: {resealed} re-sealed, {already} already under the new key"
+
+
+def reseal_two_factor(app: Flask, old_key: bytes, new_key: bytes) -> str:
+    """Rotation step for Managers' TOTP secrets; raises RotationIncomplete."""
+    from gatekeeper.database import transaction
+    from gatekeeper.web.services.two_factor import TwoFactorError, reseal_secrets
+
+    try:
+        with transaction(app) as session:
+            resealed, already = reseal_secrets(session, old_key, new_key)
+    except TwoFactorError as exc:
+        raise RotationIncomplete(f"{exc}. The old key is still in use") from None
+    return f"two-factor secrets: {resealed} re-sealed, {already} already under the new key"
+
+
 RotationHook = Callable[[Flask, bytes, bytes], str]
 
 # Every piece of data sealed with DATA_KEY needs a step here, or switching the key makes it
 # unreadable. A step takes (app, old_key, new_key), returns a one-line summary, raises
 # RotationError (or its own area's error) when it cannot finish, and must be safe to run again
-# on data it already moved to the new key. consent_db's sealed templates are not covered yet.
+# on data it already moved to the new key.
 KEY_ROTATION_HOOKS: tuple[RotationHook, ...] = (
     rewrap_quarantine,
+    reseal_face_templates,
+    reseal_two_factor,
 )
 
 

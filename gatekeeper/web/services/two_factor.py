@@ -86,3 +86,30 @@ def verify(session: Session, account_id: int, code: str, *, data_key: bytes, at:
     if account.totp_last_step is not None and step <= account.totp_last_step:
         raise TwoFactorError("That code has been used already. Wait for the next code your authenticator app shows.")
     account.totp_last_step = step
+
+
+def reseal_secrets(session: Session, old_key: bytes, new_key: bytes) -> tuple[int, int]:
+    """Re-seal every Manager's TOTP secret under new_key; returns (resealed, already under it).
+
+    Safe to run again after a crash. Raises TwoFactorError naming an account neither key opens.
+    """
+    from sqlalchemy import select
+
+    resealed = already = 0
+    for account in session.scalars(select(Account).where(Account.totp_secret.is_not(None)).with_for_update()):
+        sealed = base64.b85decode(account.totp_secret)
+        try:
+            unseal(new_key, sealed, _context(account.id))
+            already += 1
+            continue
+        except SealError:
+            pass
+        try:
+            secret = unseal(old_key, sealed, _context(account.id))
+        except SealError:
+            raise TwoFactorError(f"the two-factor key of account {account.id} opens under neither key; "
+                                 "reset that account's two-factor sign-in") from None
+        account.totp_secret = base64.b85encode(seal(new_key, secret, _context(account.id))).decode("ascii")
+        resealed += 1
+    session.flush()
+    return resealed, already

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from gatekeeper import create_app
@@ -13,6 +14,13 @@ from gatekeeper.storage import quarantine_from_config
 
 def run(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def instance_dir(instance_dir):
+    """An instance as `gatekeeper init` leaves it: rotation also re-seals records in its database."""
+    assert run("init", "--instance", str(instance_dir)).exit_code == 0
+    return instance_dir
 
 
 def test_rotate_key_reports_the_new_key_id_and_what_it_rewrapped(instance_dir, tmp_path):
@@ -26,7 +34,9 @@ def test_rotate_key_reports_the_new_key_id_and_what_it_rewrapped(instance_dir, t
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["resumed"] is False
-    assert data["steps"] == ["quarantine: 1 re-wrapped, 0 already under the new key"]
+    assert data["steps"] == ["quarantine: 1 re-wrapped, 0 already under the new key",
+                             "face templates and reference photos: 0 re-sealed, 0 already under the new key",
+                             "two-factor secrets: 0 re-sealed, 0 already under the new key"]
     assert data["old_key_id"] != data["new_key_id"]
     fresh = create_app({"TESTING": True}, instance_dir=str(instance_dir))
     assert quarantine_from_config(fresh.config).open_bytes("item-1") == b"FACE-OF-A-CHILD"
