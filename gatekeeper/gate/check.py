@@ -4,16 +4,15 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from consent_db.consent import consent_in_force
 from consent_db.records import default_setting, get_channel
-from consent_db.verdicts import FACE_MATCHING
-from gatekeeper.faces.analysis import Analysis, FaceStatus
+from gatekeeper.faces.analysis import Analysis
 from gatekeeper.faces.engine import failed
 from gatekeeper.faces.models import ModelError
 from gatekeeper.faces.plugins import PluginError
 from gatekeeper.faces.service import analyse_file, gallery_for_setting
 from gatekeeper.gate.context import GateContext
-from gatekeeper.gate.decision import Decision, decide
+from gatekeeper.gate.decision import Decision
+from gatekeeper.gate.evaluate import decide_analysis
 from gatekeeper.media import sanitize_file
 
 
@@ -33,10 +32,6 @@ def check_file(ctx: GateContext, path: Path, channel_ref: str | int) -> tuple[An
             analysis = analyse_file(clean.path, ctx.engine(), gallery)
         except (PluginError, ModelError) as exc:
             analysis = failed(str(exc))
-    matched = {f.person_id for f in analysis.faces if f.status is FaceStatus.IDENTIFIED and f.person_id}
     with ctx.sessions() as session:
-        channel_consent = consent_in_force(session, matched, channel.id, at) if matched else {}
-        face_matching = consent_in_force(session, matched, FACE_MATCHING, at) if matched else {}
-    decision = decide(analysis, channel_id=channel.id, channel_consent=channel_consent,
-                      face_matching_consent=face_matching, verified=True)
+        decision = decide_analysis(session, analysis, channel.id, at, verified=True)
     return analysis, decision

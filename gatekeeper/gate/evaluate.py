@@ -9,24 +9,28 @@ from consent_db.consent import consent_in_force
 from consent_db.models import Channel, ItemState, MediaItem
 from consent_db.records import list_channels
 from consent_db.verdicts import FACE_MATCHING
-from gatekeeper.faces.analysis import FaceStatus
-from gatekeeper.gate.decision import Decision, decide
+from gatekeeper.faces.analysis import Analysis, FaceStatus
+from gatekeeper.gate.decision import Decision, ManagerMarks, decide
 from gatekeeper.gate.items import analysis_of, marks_of
 from gatekeeper.gate.lifecycle import move
 
 
+def decide_analysis(session: Session, analysis: Analysis, channel_id: int, at: datetime, *,
+                    marks: ManagerMarks = ManagerMarks(), verified: bool) -> Decision:
+    """Look up consent in force at `at` for everyone the analysis and marks name, then decide."""
+    matched = {f.person_id for f in analysis.faces if f.status is FaceStatus.IDENTIFIED and f.person_id}
+    people = matched | set(marks.identified.values()) | set(marks.whole_picture_people or ())
+    channel_consent = consent_in_force(session, people, channel_id, at) if people else {}
+    face_matching = consent_in_force(session, matched, FACE_MATCHING, at) if matched else {}
+    return decide(analysis, channel_id=channel_id, channel_consent=channel_consent,
+                  face_matching_consent=face_matching, marks=marks, verified=verified)
+
+
 def decide_item(session: Session, item: MediaItem, channel: Channel, at: datetime) -> Decision:
     """Cleared or held for one channel, reading consent in force at `at` in this session."""
-    analysis = analysis_of(item)
-    marks = marks_of(item)
-    people = set(marks.identified.values()) | set(marks.whole_picture_people or ())
-    matched = {f.person_id for f in analysis.faces if f.status is FaceStatus.IDENTIFIED and f.person_id}
-    people |= matched
-    channel_consent = consent_in_force(session, people, channel.id, at) if people else {}
-    face_matching = consent_in_force(session, matched, FACE_MATCHING, at) if matched else {}
     # A file only reaches quarantine after sanitize_file verified it; publishing verifies the bytes again.
-    return decide(analysis, channel_id=channel.id, channel_consent=channel_consent,
-                  face_matching_consent=face_matching, marks=marks, verified=bool(item.content_sha256))
+    return decide_analysis(session, analysis_of(item), channel.id, at, marks=marks_of(item),
+                           verified=bool(item.content_sha256))
 
 
 def decide_all(session: Session, item: MediaItem, at: datetime) -> dict[int, Decision]:
