@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from consent_db.models import MediaFace, MediaItem
@@ -79,6 +79,15 @@ def people_shown(item: MediaItem) -> set[int]:
     people.update(item.whole_picture_people or ())
     people.discard(None)
     return people
+
+
+def may_show(person_id: int):
+    """A WHERE clause for items that may show the person: a face identified as them (by the engine
+    or the Manager), or a Manager's whole-picture list (JSON, so check those with people_shown)."""
+    faces = select(MediaFace.item_id).where(
+        MediaFace.not_a_person.is_(False),
+        or_(MediaFace.manager_person_id == person_id, MediaFace.engine_person_id == person_id))
+    return or_(MediaItem.id.in_(faces), MediaItem.whole_picture_people.is_not(None))
 
 
 def file_sha256(path: Path) -> str:

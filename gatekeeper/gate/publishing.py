@@ -130,7 +130,7 @@ def _confirm(ctx: GateContext, publication_id: int, public_id: str, publisher) -
         decision = decide_item(session, item, channel, ctx.clock())
         if not decision.cleared:
             publisher.remove(publication.object_name)
-            _end(session, item, publication, PublicationState.ABANDONED, "; ".join(decision.reasons()), ctx)
+            end_publication(session, item, publication, PublicationState.ABANDONED, "; ".join(decision.reasons()), ctx)
             return
         publication.state = PublicationState.PUBLISHED
         publication.published_at = ctx.clock()
@@ -143,11 +143,12 @@ def _abandon(ctx: GateContext, publication_id: int, reason: str) -> None:
         publication = session.get(Publication, publication_id, with_for_update=True)
         if publication.state is PublicationState.INTENT:
             item = session.get(MediaItem, publication.item_id)
-            _end(session, item, publication, PublicationState.ABANDONED, reason, ctx)
+            end_publication(session, item, publication, PublicationState.ABANDONED, reason, ctx)
 
 
-def _end(session: Session, item: MediaItem, publication: Publication, state: PublicationState, reason: str,
-         ctx: GateContext, actor: audit.Actor = audit.SYSTEM) -> None:
+def end_publication(session: Session, item: MediaItem, publication: Publication, state: PublicationState,
+                    reason: str, ctx: GateContext, actor: audit.Actor = audit.SYSTEM) -> None:
+    """Record that a publication is over (taken down or abandoned), audited; the object is already gone."""
     publication.state = state
     publication.ended_at = ctx.clock()
     publication.end_reason = reason

@@ -12,7 +12,7 @@ from consent_db.records import list_channels
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.decision import Decision
 from gatekeeper.gate.evaluate import decide_all
-from gatekeeper.gate.items import get_item
+from gatekeeper.gate.items import get_item, may_show, people_shown
 from gatekeeper.gate.lifecycle import PLAIN_WORDS
 from gatekeeper.gate.publishing import LIVE
 
@@ -197,17 +197,9 @@ class MediaShowing:
 
 def media_showing(session, person_id: int) -> list[MediaShowing]:
     """Every item whose faces (or the Manager's list) are taken to show the person, oldest first."""
-    from sqlalchemy import or_
-
-    from consent_db.models import MediaFace
-
-    faces = select(MediaFace.item_id).where(MediaFace.not_a_person.is_(False), or_(
-        MediaFace.manager_person_id == person_id,
-        (MediaFace.engine_person_id == person_id) & (MediaFace.engine_status == "identified")))
-    candidates = session.scalars(select(MediaItem).where(
-        or_(MediaItem.id.in_(faces), MediaItem.whole_picture_people.is_not(None))).order_by(MediaItem.id))
-    items = [item for item in candidates if item.id in set(session.scalars(faces))
-             or person_id in (item.whole_picture_people or ())]
+    candidates = session.scalars(select(MediaItem).where(may_show(person_id)).order_by(MediaItem.id)
+                                 .options(selectinload(MediaItem.faces)))
+    items = [item for item in candidates if person_id in people_shown(item)]
     result = []
     for item in items:
         rows = session.execute(select(Publication, Channel.name).join(Channel, Channel.id == Publication.channel_id)

@@ -4,14 +4,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from consent_db.audit import Actor, SYSTEM
-from consent_db.models import Channel, ItemState, MediaFace, MediaItem, Publication, PublicationState
+from consent_db.models import Channel, ItemState, MediaItem, Publication, PublicationState
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.evaluate import decide_item, refresh_state
-from gatekeeper.gate.items import get_item
-from gatekeeper.gate.publishing import LIVE, _end
+from gatekeeper.gate.items import get_item, may_show
+from gatekeeper.gate.publishing import LIVE, end_publication
 
 log = logging.getLogger(__name__)
 CONSENT_CHANGED_JOB = "consent_changed"
@@ -22,13 +22,6 @@ class SweepReport:
     checked: int = 0
     taken_down: list[int] = field(default_factory=list)
     reevaluated: int = 0
-
-
-def _showing(person_id: int):
-    """Items whose faces (or the Manager's list) include the person."""
-    faces = select(MediaFace.item_id).where(
-        or_(MediaFace.engine_person_id == person_id, MediaFace.manager_person_id == person_id))
-    return or_(MediaItem.id.in_(faces), MediaItem.whole_picture_people.is_not(None))
 
 
 def take_down_publication(ctx: GateContext, publication_id: int, *, reason: str | None = None,
@@ -50,7 +43,7 @@ def take_down_publication(ctx: GateContext, publication_id: int, *, reason: str 
         # Remove first: if the channel is unreachable the row stays live and the job retries.
         ctx.publisher(publication.target).remove(publication.object_name)
         state = PublicationState.TAKEN_DOWN if publication.state is PublicationState.PUBLISHED else PublicationState.ABANDONED
-        _end(session, item, publication, state, reason, ctx, actor)
+        end_publication(session, item, publication, state, reason, ctx, actor)
         return True
 
 
@@ -66,8 +59,8 @@ def sweep(ctx: GateContext, *, person_id: int | None = None) -> SweepReport:
             Publication.state.in_(LIVE))
         open_items = select(MediaItem.public_id).where(MediaItem.state.in_((ItemState.READY, ItemState.HELD)))
         if person_id is not None:
-            query = query.where(_showing(person_id))
-            open_items = open_items.where(_showing(person_id))
+            query = query.where(may_show(person_id))
+            open_items = open_items.where(may_show(person_id))
         publication_ids = list(session.scalars(query))
         public_ids = list(session.scalars(open_items))
     for publication_id in publication_ids:
