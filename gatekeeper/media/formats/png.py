@@ -6,6 +6,7 @@ from pathlib import Path
 from gatekeeper.media import exif, pictures
 from gatekeeper.media.base import Cleaned, Handler, Kind, Limits, MediaType
 from gatekeeper.media.containers import BrokenFile, png
+from gatekeeper.media.formats import png_fast as fast
 from gatekeeper.media.formats import refuse_broken, unique
 
 _TEXT = {"tEXt", "zTXt", "iTXt"}
@@ -38,7 +39,10 @@ class PngHandler(Handler):
         notes: list[str] = []
         frames.images = [_ready(pictures.upright(pictures.to_srgb(i, icc, notes), orientation)) for i in frames.images]
         with open(dst, "wb") as out:
-            pictures.save_png(frames, out)
+            if len(frames.images) == 1 and fast.encodable(frames.images[0]):
+                fast.write(frames.images[0], out)
+            else:
+                pictures.save_png(frames, out)
         w, h = frames.size
         return Cleaned(Kind.PHOTO, MediaType.PNG, w, h, removed=unique(removed + notes))
 
