@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from gatekeeper import doctor as doctor_module
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.database import session_factory, transaction
 from gatekeeper.instance import create_secrets
+from gatekeeper.jobs.priority import lower_priority
 from gatekeeper.jobs.runner import jobs_of, run_worker, start_embedded_consumer
 
 
@@ -105,7 +105,7 @@ def worker(instance: str, workers: int, niceness: int) -> None:
         raise CommandError("JOBS_URL is memory://: jobs run inside each request, there is nothing for a worker to do")
     # Analysis can wait a second; a practitioner holding a tablet should not. Where a worker shares
     # cores with the web server, accepting uploads comes first.
-    os.nice(niceness)
+    logging.getLogger("gatekeeper.worker").info(lower_priority(niceness))
     run_worker(jobs, workers)
 
 

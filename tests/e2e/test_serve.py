@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import json
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
+
+from gatekeeper.jobs import priority
 
 
 def free_port() -> int:
@@ -68,20 +73,51 @@ def test_commands_on_an_uninitialised_instance_say_how_to_fix_it(tmp_path):
     assert "gatekeeper init" in result.stderr
 
 
+def _start_worker(instance: str, niceness: int, **options) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "gatekeeper", "worker", "--instance", instance, "--nice",
+                             str(niceness)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **options)
+
+
+def _wait_for_log(worker: subprocess.Popen, words: str, timeout: float = 60) -> list[str]:
+    """The worker's log lines up to the first one holding words (it logs its priority before taking jobs)."""
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=lambda: [*map(lines.put, worker.stdout), lines.put(None)], daemon=True).start()
+    seen, deadline = [], time.monotonic() + timeout
+    while (line := lines.get(timeout=max(deadline - time.monotonic(), 0.01))) is not None:
+        seen.append(line)
+        if words in line:
+            return seen
+    raise AssertionError(f"the worker stopped without saying {words!r}:\n" + "".join(seen))
+
+
 def test_a_worker_runs_at_a_lower_cpu_priority_than_the_web_server(tmp_path):
     import os
 
     instance = str(tmp_path / "instance")
     assert gatekeeper("init", "--instance", instance).returncode == 0
-    worker = subprocess.Popen([sys.executable, "-m", "gatekeeper", "worker", "--instance", instance, "--nice", "7"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    worker = _start_worker(instance, 7)
     try:
-        deadline = time.monotonic() + 60
-        while os.getpriority(os.PRIO_PROCESS, worker.pid) == os.getpriority(os.PRIO_PROCESS, 0):
-            assert worker.poll() is None, worker.stdout.read()
-            assert time.monotonic() < deadline, "the worker never lowered its priority"
-            time.sleep(0.2)
+        lines = _wait_for_log(worker, "CPU priority lowered by 7")
         assert os.getpriority(os.PRIO_PROCESS, worker.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
+        if priority.autogroups_enabled():
+            # It shares this test's session, whose autogroup it must leave alone, and says so.
+            assert "within its session only" in lines[-1]
+            assert Path(f"/proc/{worker.pid}/autogroup").read_text() == Path("/proc/self/autogroup").read_text()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+
+
+@pytest.mark.skipif(not priority.autogroups_enabled(), reason="the kernel does not group CPU time by session")
+def test_a_worker_in_its_own_session_lowers_the_whole_session(tmp_path):
+    # A nice value alone only ranks the worker within its session: the web server, in another
+    # session, would still share the CPU equally with analysis.
+    instance = str(tmp_path / "instance")
+    assert gatekeeper("init", "--instance", instance).returncode == 0
+    worker = _start_worker(instance, 9, start_new_session=True)
+    try:
+        _wait_for_log(worker, "for its whole session too")
+        assert Path(f"/proc/{worker.pid}/autogroup").read_text().split()[-2:] == ["nice", "9"]
     finally:
         worker.terminate()
         worker.wait(timeout=20)
