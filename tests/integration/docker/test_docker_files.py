@@ -228,6 +228,11 @@ def test_compose_runs_the_app_worker_and_every_backing_service(compose):
         assert compose["services"][name]["build"] == {"context": "..", "dockerfile": "docker/Dockerfile"}
 
 
+def test_the_worker_yields_the_cpu_to_the_app(compose):
+    services = compose["services"]
+    assert services["worker"]["cpu_shares"] < services["app"].get("cpu_shares", 1024)
+
+
 def test_backing_services_have_healthchecks_and_the_app_keeps_the_images(compose):
     services = compose["services"]
     for name in ("postgres", "redis", "minio"):
