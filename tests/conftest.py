@@ -195,3 +195,18 @@ def app(instance_dir, app_database_url):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    """The generated media corpus, built once per session for the unit and integration media tests."""
+    from tests.media_factory import Corpus
+
+    return Corpus(tmp_path_factory.getbasetemp() / "media-corpus")
+
+
+@pytest.fixture
+def out_dir(tmp_path):
+    folder = tmp_path / "clean"
+    folder.mkdir()
+    return folder

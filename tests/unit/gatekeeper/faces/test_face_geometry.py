@@ -5,16 +5,7 @@ import pytest
 
 from gatekeeper.faces import geometry
 from gatekeeper.faces.geometry import Rect
-
-
-def row(x, y, w, h, score=0.9):
-    r = np.zeros(geometry.ROW_WIDTH, dtype=np.float32)
-    r[:4] = (x, y, w, h)
-    # landmarks: eyes, nose, mouth corners inside the box
-    r[4:14] = (x + 0.3 * w, y + 0.4 * h, x + 0.7 * w, y + 0.4 * h, x + 0.5 * w, y + 0.6 * h,
-               x + 0.35 * w, y + 0.8 * h, x + 0.65 * w, y + 0.8 * h)
-    r[14] = score
-    return r
+from tests.unit.gatekeeper.faces.face_fakes import face_row as row
 
 
 def rows(*items):
