@@ -21,4 +21,6 @@ class Channel(Base):
     description: Mapped[str] = mapped_column(sa.Text)
     # Publishing target config (publisher kind and its options); filled in by the publishers' area.
     target: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Longest side of what this channel gets, in pixels; None means the service's default for the kind.
+    rendition_side: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -71,8 +71,39 @@ class MediaItem(Base):
 
     faces: Mapped[list[MediaFace]] = relationship(
         back_populates="item", order_by="MediaFace.index", cascade="all, delete-orphan")
+    renditions: Mapped[list[Rendition]] = relationship(
+        back_populates="item", order_by="Rendition.id", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class Rendition(Base):
+    """The exact bytes an item is published as for one size: what the engine analysed and the Manager saw."""
+
+    __tablename__ = "renditions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "profile", name="uq_renditions_item_profile"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("media_items.id", ondelete="CASCADE"))
+    # "photo2048", "video1280": the output kind and the longest side it was made for.
+    profile: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    mime: Mapped[str] = mapped_column(sa.String(64))
+    extension: Mapped[str] = mapped_column(sa.String(8))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    width: Mapped[int] = mapped_column(sa.Integer)
+    height: Mapped[int] = mapped_column(sa.Integer)
+    duration: Mapped[float | None] = mapped_column(sa.Float)
+    frames: Mapped[int] = mapped_column(sa.Integer, server_default="1", default=1)
+    fps: Mapped[float | None] = mapped_column(sa.Float)
+    has_audio: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false(), default=False)
+    notes: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    analysis_failed: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false(), default=False)
+    analysis_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    item: Mapped[MediaItem] = relationship(back_populates="renditions")
 
 
 class MediaFace(Base):
@@ -83,6 +114,8 @@ class MediaFace(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("media_items.id", ondelete="CASCADE"))
+    # The rendition whose pixels the box is in; faces without one predate renditions and clear nothing.
+    rendition_id: Mapped[int | None] = mapped_column(sa.ForeignKey("renditions.id", ondelete="CASCADE"), index=True)
     index: Mapped[int] = mapped_column(sa.Integer)
     x: Mapped[int] = mapped_column(sa.Integer)
     y: Mapped[int] = mapped_column(sa.Integer)
@@ -114,6 +147,8 @@ class Approval(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("media_items.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="RESTRICT"))
+    # The rendition approved, by id and by hash: a re-rendered item needs a new approval.
+    rendition_id: Mapped[int | None] = mapped_column(sa.ForeignKey("renditions.id", ondelete="SET NULL"))
     content_sha256: Mapped[str] = mapped_column(sa.String(64))
     approved_by_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="RESTRICT"))
     approved_by_label: Mapped[str | None] = mapped_column(sa.String(100))

@@ -8,20 +8,31 @@ from pathlib import Path
 import av
 from PIL import Image, ImageOps
 
-from consent_db.models import ItemKind
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import NotInQuarantine
 from gatekeeper.gate.items import get_item
+from gatekeeper.gate.renditions import primary_rendition, store_key
 from gatekeeper.storage.base import ItemNotFound
 
 
+def viewed_rendition(session, public_id: str, *, setting_id: int | None) -> tuple[str, str, str]:
+    """The quarantine key, type and kind of what the Manager sees: the item's primary rendition.
+
+    Raises UnknownItem, or NotInQuarantine while the item has not been prepared for publishing.
+    """
+    item = get_item(session, public_id, setting_id=setting_id)
+    rendition = primary_rendition(item)
+    if rendition is None:
+        raise NotInQuarantine(f"item {public_id} has not been prepared for viewing yet")
+    return store_key(public_id, rendition.sha256), rendition.mime, rendition.kind
+
+
 def item_bytes(ctx: GateContext, public_id: str, *, setting_id: int | None = None) -> tuple[bytes, str]:
-    """The sanitised file and its type; raises UnknownItem or NotInQuarantine. Authorise first."""
+    """The rendition the Manager sees and its type; raises UnknownItem or NotInQuarantine. Authorise first."""
     with ctx.sessions() as session:
-        item = get_item(session, public_id, setting_id=setting_id)
-        mime = item.mime
+        key, mime, _ = viewed_rendition(session, public_id, setting_id=setting_id)
     try:
-        return ctx.store.open_bytes(public_id), mime
+        return ctx.store.open_bytes(key), mime
     except ItemNotFound:
         raise NotInQuarantine(f"item {public_id} is no longer held in quarantine") from None
 
@@ -37,10 +48,8 @@ def _first_frame(path: Path) -> Image.Image:
 
 def thumbnail(ctx: GateContext, public_id: str, max_side: int = 480, *, setting_id: int | None = None) -> bytes:
     """A JPEG no larger than max_side, the first frame for a video; raises UnknownItem or NotInQuarantine."""
-    data, _ = item_bytes(ctx, public_id, setting_id=setting_id)
-    with ctx.sessions() as session:
-        kind = get_item(session, public_id).kind
-    if kind is ItemKind.VIDEO:
+    data, mime = item_bytes(ctx, public_id, setting_id=setting_id)
+    if mime.startswith("video/"):
         with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
             path = Path(scratch) / "clip.mp4"
             path.write_bytes(data)

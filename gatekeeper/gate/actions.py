@@ -13,6 +13,7 @@ from consent_db import audit
 from consent_db.audit import Actor, AuditTag
 from consent_db.models import Approval, ItemKind, ItemState, MediaItem, PersonKind, Publication
 from consent_db.records import RecordsError, get_channel, get_person, list_people
+from gatekeeper.faces.analysis import Box
 from gatekeeper.gate.captions import CaptionRefused, Name, check_caption
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import CannotRedact, GateError, IllegalTransition, NotCleared
@@ -22,6 +23,7 @@ from gatekeeper.gate.items import file_sha256, get_face, get_item
 from gatekeeper.gate.lifecycle import is_open, move
 from gatekeeper.gate.publishing import LIVE, PUBLISH_JOB, live_publication
 from gatekeeper.gate.redaction import RedactionStyle, redact
+from gatekeeper.gate.renditions import rendition_for
 from gatekeeper.gate.takedown import take_down_publication
 from gatekeeper.media import sanitize_file
 
@@ -99,7 +101,7 @@ def redact_faces(ctx: GateContext, public_id: str, face_indexes: Iterable[int], 
         item = _open_item(session, public_id, setting_id)
         if item.kind is not ItemKind.PHOTO:
             raise CannotRedact("videos cannot be redacted here: reject the video, or trim it and upload again")
-        boxes = [get_face(item, i) for i in indexes]
+        boxes = [_original_box(item, get_face(item, i)) for i in indexes]
         if session.scalars(select(Publication.id).where(Publication.item_id == item.id,
                                                         Publication.state.in_(LIVE))).first():
             raise IllegalTransition("take the item down from its channels before redacting it")
@@ -110,7 +112,7 @@ def redact_faces(ctx: GateContext, public_id: str, face_indexes: Iterable[int], 
         with Image.open(original) as picture:
             if getattr(picture, "n_frames", 1) > 1:
                 raise CannotRedact("animated pictures cannot be redacted here: reject it instead")
-            covered = redact(picture, [_box(face) for face in boxes], style)
+            covered = redact(picture, boxes, style)
         # Keep photographs as JPEG; everything else becomes lossless PNG.
         as_jpeg = extension in ("jpg", "jpeg")
         redacted = Path(scratch) / ("redacted.jpg" if as_jpeg else "redacted.png")
@@ -129,10 +131,14 @@ def redact_faces(ctx: GateContext, public_id: str, face_indexes: Iterable[int], 
     ctx.enqueue(ANALYSE_JOB, public_id=public_id)
 
 
-def _box(face):
-    from gatekeeper.faces.analysis import Box
-
-    return Box(face.x, face.y, face.width, face.height)
+def _original_box(item: MediaItem, face) -> Box:
+    """A face's box, measured on its rendition, in the pixels of the clean original the redaction covers."""
+    rendition = next((r for r in item.renditions if r.id == face.rendition_id), None)
+    if rendition is None:
+        raise CannotRedact("this face was found before the item was prepared for publishing: check the faces again")
+    # Renditions are the upright original scaled down as a whole, so one factor per axis maps back.
+    sx, sy = item.width / rendition.width, item.height / rendition.height
+    return Box(int(face.x * sx), int(face.y * sy), max(1, round(face.width * sx)), max(1, round(face.height * sy)))
 
 
 def set_caption(ctx: GateContext, public_id: str, caption: str, *, actor: Actor,
@@ -157,8 +163,14 @@ def keep_audio(ctx: GateContext, public_id: str, keep: bool, *, actor: Actor, se
         item = _open_item(session, public_id, setting_id)
         if item.kind is not ItemKind.VIDEO or not item.has_audio:
             raise GateError("this item has no sound to keep")
+        if item.keep_audio == bool(keep):
+            return
         item.keep_audio = bool(keep)
         _record(session, AuditTag.MEDIA_AUDIO_KEPT, item, actor, keep=bool(keep))
+        # The sound is part of the published rendition: prepare and check it again, approve it again.
+        if item.state is not ItemState.ANALYSING:
+            move(item, ItemState.ANALYSING)
+    ctx.enqueue(ANALYSE_JOB, public_id=public_id)
 
 
 def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, actor: Actor,
@@ -185,10 +197,13 @@ def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, act
                 raise NotCleared(f"held for {channel.name}: " + "; ".join(decision.reasons()))
             if live_publication(session, item.id, channel.id) is not None:
                 continue
-            session.add(Approval(item_id=item.id, channel_id=channel.id, content_sha256=item.content_sha256,
-                                 approved_by_account_id=actor.account_id, approved_by_label=actor.label,
-                                 approved_at=ctx.clock()))
-            _record(session, AuditTag.MEDIA_APPROVED, item, actor, channel=channel.slug, sha256=item.content_sha256)
+            # What is approved is the rendition this channel receives, by its hash.
+            rendition = rendition_for(item, channel)
+            session.add(Approval(item_id=item.id, channel_id=channel.id, rendition_id=rendition.id,
+                                 content_sha256=rendition.sha256, approved_by_account_id=actor.account_id,
+                                 approved_by_label=actor.label, approved_at=ctx.clock()))
+            _record(session, AuditTag.MEDIA_APPROVED, item, actor, channel=channel.slug, sha256=rendition.sha256,
+                    rendition=rendition.profile)
             approved.append(channel.id)
     for channel_id in approved:
         ctx.enqueue(PUBLISH_JOB, public_id=public_id, channel_id=channel_id)

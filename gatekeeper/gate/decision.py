@@ -29,6 +29,12 @@ class ItemOutcome(StrEnum):
 
     NOT_VERIFIED = "not_verified"
     ANALYSIS_FAILED = "analysis_failed"
+    NOT_RENDERED = "not_rendered"
+
+
+def not_rendered(channel_id: int, why: str) -> Decision:
+    """Held: there are no analysed bytes in the form this channel would receive."""
+    return Decision(channel_id=channel_id, cleared=False, item_reasons=((ItemOutcome.NOT_RENDERED, why),))
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from consent_db.models import Channel, ItemState, MediaItem
 from consent_db.records import list_channels
 from consent_db.verdicts import FACE_MATCHING
 from gatekeeper.faces.analysis import Analysis, FaceStatus
-from gatekeeper.gate.decision import Decision, ManagerMarks, decide
+from gatekeeper.gate.decision import Decision, ManagerMarks, decide, not_rendered
 from gatekeeper.gate.items import analysis_of, marks_of
 from gatekeeper.gate.lifecycle import move
+from gatekeeper.gate.renditions import rendition_for
 
 
 def decide_analysis(session: Session, analysis: Analysis, channel_id: int, at: datetime, *,
@@ -27,10 +28,15 @@ def decide_analysis(session: Session, analysis: Analysis, channel_id: int, at: d
 
 
 def decide_item(session: Session, item: MediaItem, channel: Channel, at: datetime) -> Decision:
-    """Cleared or held for one channel, reading consent in force at `at` in this session."""
-    # A file only reaches quarantine after sanitize_file verified it; publishing verifies the bytes again.
-    return decide_analysis(session, analysis_of(item), channel.id, at, marks=marks_of(item),
-                           verified=bool(item.content_sha256))
+    """Cleared or held for one channel, judging the rendition that channel receives, with consent at `at`."""
+    rendition = rendition_for(item, channel)
+    if rendition is None:
+        why = (f"{item.analysis_error}: reject it, or upload it again" if item.analysis_failed and not item.renditions
+               else f"not yet prepared and checked in the size {channel.name} receives: check the faces again")
+        return not_rendered(channel.id, why)
+    # A rendition is stored only after verify_rendition passed; publishing verifies the bytes again.
+    return decide_analysis(session, analysis_of(item, rendition), channel.id, at, marks=marks_of(item),
+                           verified=bool(rendition.sha256))
 
 
 def decide_all(session: Session, item: MediaItem, at: datetime) -> dict[int, Decision]:

@@ -6,10 +6,13 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from sqlalchemy import select
+
 from consent_db import audit
 from consent_db.audit import Actor, AuditTag
-from consent_db.models import ItemKind, ItemState, MediaItem
-from consent_db.records import default_setting
+from consent_db.models import Approval, ItemKind, ItemState, MediaItem, Rendition
+from consent_db.records import default_setting, list_channels
+from gatekeeper.faces.analysis import Analysis
 from gatekeeper.faces.engine import failed
 from gatekeeper.faces.gallery import Gallery
 from gatekeeper.faces.models import ModelError
@@ -19,6 +22,7 @@ from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.evaluate import refresh_state
 from gatekeeper.gate.items import face_rows, file_sha256, get_item
 from gatekeeper.gate.lifecycle import move
+from gatekeeper.gate.renditions import RenditionError, Stored, discard, make_renditions, store_key
 from gatekeeper.media import sanitize_file
 
 log = logging.getLogger(__name__)
@@ -70,40 +74,86 @@ def _gallery(ctx: GateContext, setting_id: int) -> Gallery:
 
 
 def analyse_item(ctx: GateContext, public_id: str) -> None:
-    """Find and match the item's faces, then decide ready or held; does nothing unless it is analysing.
+    """Render the item for every channel size, find and match the faces in each rendition, then decide.
 
-    Raises QuarantineError when the quarantined copy cannot be read (the job retries).
+    Does nothing unless the item is analysing. Raises QuarantineError when the quarantine cannot be
+    read or written (the job retries).
     """
     with ctx.sessions() as session:
         item = get_item(session, public_id)
         if item.state is not ItemState.ANALYSING:
             return
-        setting_id = item.setting_id
+        setting_id, extension, keep_audio = item.setting_id, item.extension, item.keep_audio
+        sides = [c.rendition_side for c in list_channels(session, setting_id=setting_id)]
+    stored: list[Stored] = []
+    analyses: list[Analysis] = []
+    render_error = None
     with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
-        path = Path(scratch) / f"{public_id}.{item.extension}"
-        ctx.store.fetch_to(public_id, path)
+        original = Path(scratch) / f"original.{extension}"
+        ctx.store.fetch_to(public_id, original)
         try:
-            engine = ctx.engine()
-        except (PluginError, ModelError) as exc:
-            analysis = failed(str(exc))
-        else:
-            analysis = analyse_file(path, engine, _gallery(ctx, setting_id))
+            stored = make_renditions(ctx.store, public_id, original, Path(scratch), channel_sides=sides,
+                                     keep_audio=keep_audio)
+        except RenditionError as exc:
+            render_error = f"the item cannot be prepared for publishing ({exc})"
+        if stored:
+            try:
+                engine = ctx.engine()
+            except (PluginError, ModelError) as exc:
+                analyses = [failed(str(exc)) for _ in stored]
+            else:
+                gallery = _gallery(ctx, setting_id)
+                analyses = [analyse_file(s.made.path, engine, gallery) for s in stored]
+    _record_analysis(ctx, public_id, stored, analyses, render_error)
+
+
+def _record_analysis(ctx: GateContext, public_id: str, stored: list[Stored], analyses: list[Analysis],
+                     render_error: str | None) -> None:
+    new_keys = {s.key for s in stored}
     with ctx.sessions.begin() as session:
         item = get_item(session, public_id, for_update=True)
         if item.state is not ItemState.ANALYSING:
+            discard(ctx.store, new_keys - {store_key(public_id, r.sha256) for r in item.renditions})
             return
+        old_keys = {store_key(public_id, r.sha256) for r in item.renditions}
+        # Nothing approved under an earlier analysis stands: the Manager approves what this one found.
+        for approval in session.scalars(select(Approval).where(Approval.item_id == item.id,
+                                                               Approval.revoked_at.is_(None))):
+            approval.revoked_at = ctx.clock()
         item.faces.clear()
+        item.renditions.clear()
         session.flush()
-        item.faces.extend(face_rows(analysis))
+        next_index = 0
+        for entry, analysis in zip(stored, analyses):
+            rendition = rendition_row(entry, analysis, ctx.clock())
+            item.renditions.append(rendition)
+            session.flush()
+            rows = face_rows(analysis, first_index=next_index)
+            for row in rows:
+                row.rendition_id = rendition.id
+            item.faces.extend(rows)
+            next_index += len(rows)
+        errors = [a.error for a in analyses if a.failed and a.error]
         item.analysed_at = ctx.clock()
-        item.analysis_failed = analysis.failed
-        item.analysis_error = analysis.error
-        item.analysis_engine = analysis.engine or None
+        item.analysis_failed = render_error is not None or any(a.failed for a in analyses)
+        item.analysis_error = render_error or ("; ".join(dict.fromkeys(errors)) or None)
+        item.analysis_engine = next((a.engine for a in analyses if a.engine), None)
         decisions = refresh_state(session, item, ctx.clock())
         audit.record(session, AuditTag.MEDIA_ANALYSED if item.state is ItemState.READY else AuditTag.MEDIA_HELD,
                      actor_label="system", subject=f"media:{public_id}", setting_id=item.setting_id,
-                     details={"faces": len(analysis.faces), "failed": analysis.failed, "error": analysis.error,
+                     details={"faces": sum(len(a.faces) for a in analyses), "failed": item.analysis_failed,
+                              "error": item.analysis_error, "renditions": [s.profile for s in stored],
                               "cleared_channels": sorted(c for c, d in decisions.items() if d.cleared)})
+    discard(ctx.store, old_keys - new_keys)
+
+
+def rendition_row(entry: Stored, analysis: Analysis, at) -> Rendition:
+    made = entry.made
+    return Rendition(profile=entry.profile, kind=made.kind.value, mime=made.mime, extension=made.extension,
+                     sha256=entry.sha256, size_bytes=entry.size_bytes, width=made.width, height=made.height,
+                     duration=made.duration, frames=made.frames, fps=made.fps, has_audio=made.has_audio,
+                     notes=list(made.notes) or None, made_at=at, analysis_failed=analysis.failed,
+                     analysis_error=analysis.error)
 
 
 def analysis_gave_up(ctx: GateContext, public_id: str, error: str) -> None:
@@ -115,6 +165,7 @@ def analysis_gave_up(ctx: GateContext, public_id: str, error: str) -> None:
         item.analysis_failed = True
         item.analysis_error = f"analysis could not run ({error}); fix the cause and press retry"
         item.faces.clear()
+        item.renditions.clear()
         refresh_state(session, item, ctx.clock())
         audit.record(session, AuditTag.MEDIA_HELD, actor_label="system", subject=f"media:{public_id}",
                      setting_id=item.setting_id, details={"failed": True, "error": item.analysis_error})

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from consent_db.models import MediaFace, MediaItem
+from consent_db.models import MediaFace, MediaItem, Rendition
 from gatekeeper.faces.analysis import Analysis, Box, Face, FaceStatus
 from gatekeeper.gate.decision import ManagerMarks
 from gatekeeper.gate.errors import UnknownFace, UnknownItem
@@ -15,7 +15,8 @@ from gatekeeper.gate.errors import UnknownFace, UnknownItem
 
 def get_item(session: Session, public_id: str, *, setting_id: int | None = None, for_update: bool = False) -> MediaItem:
     """The item with this public id (in this setting, when given); raises UnknownItem."""
-    query = select(MediaItem).where(MediaItem.public_id == str(public_id)).options(selectinload(MediaItem.faces))
+    query = select(MediaItem).where(MediaItem.public_id == str(public_id)).options(
+        selectinload(MediaItem.faces), selectinload(MediaItem.renditions))
     if setting_id is not None:
         query = query.where(MediaItem.setting_id == setting_id)
     if for_update:
@@ -34,8 +35,8 @@ def get_face(item: MediaItem, index: int) -> MediaFace:
     raise UnknownFace(f"item {item.public_id} has no face {index + 1}")
 
 
-def analysis_of(item: MediaItem) -> Analysis:
-    """The stored analysis of an item, as the decision reads it."""
+def analysis_of(item: MediaItem, rendition: Rendition) -> Analysis:
+    """The stored analysis of one rendition of an item, as the decision reads it."""
     faces = tuple(
         Face(
             index=row.index, box=Box(row.x, row.y, row.width, row.height), score=row.score,
@@ -43,10 +44,13 @@ def analysis_of(item: MediaItem) -> Analysis:
             distance=row.distance, margin=row.margin, frame_time=row.frame_time, track=row.track,
             times=tuple(row.times or ()),
         )
-        for row in item.faces
+        for row in item.faces if row.rendition_id == rendition.id
     )
-    return Analysis(faces=faces, failed=item.analysis_failed, error=item.analysis_error,
-                    width=item.width, height=item.height, duration=item.duration, engine=item.analysis_engine or "")
+    # The item's own failure counts too: the Manager's whole-picture list is kept on the item.
+    failed = item.analysis_failed or rendition.analysis_failed
+    return Analysis(faces=faces, failed=failed, error=rendition.analysis_error or item.analysis_error,
+                    width=rendition.width, height=rendition.height, duration=rendition.duration,
+                    engine=item.analysis_engine or "")
 
 
 def marks_of(item: MediaItem) -> ManagerMarks:
@@ -59,11 +63,11 @@ def marks_of(item: MediaItem) -> ManagerMarks:
     )
 
 
-def face_rows(analysis: Analysis) -> list[MediaFace]:
-    """Rows for an analysis's faces; boxes and opinions only, never a template."""
+def face_rows(analysis: Analysis, *, first_index: int = 0) -> list[MediaFace]:
+    """Rows for an analysis's faces, numbered from first_index; boxes and opinions only, never a template."""
     return [
         MediaFace(
-            index=face.index, x=face.box.x, y=face.box.y, width=face.box.width, height=face.box.height,
+            index=first_index + face.index, x=face.box.x, y=face.box.y, width=face.box.width, height=face.box.height,
             score=float(face.score), frame_time=face.frame_time, track=face.track,
             times=list(face.times) or None, engine_status=face.status.value, engine_reason=face.reason,
             engine_person_id=face.person_id if face.status is FaceStatus.IDENTIFIED else None,

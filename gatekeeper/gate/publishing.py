@@ -15,15 +15,17 @@ from sqlalchemy.orm import Session
 
 from consent_db import audit
 from consent_db.audit import AuditTag
-from consent_db.models import Approval, Channel, ItemKind, MediaItem, Publication, PublicationState
+from consent_db.models import Approval, Channel, MediaItem, Publication, PublicationState, Rendition
 from consent_db.records import get_channel
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import NotCleared, NotInQuarantine
 from gatekeeper.gate.evaluate import decide_item
 from gatekeeper.gate.items import file_sha256, get_item
 from gatekeeper.gate.lifecycle import is_open
-from gatekeeper.media import verify_file, without_audio
+from gatekeeper.gate.renditions import RenditionError, rendition_for, store_key, verify_rendition
+from gatekeeper.media.base import Kind
 from gatekeeper.publishers.base import new_object_name
+from gatekeeper.storage.base import ItemNotFound
 
 log = logging.getLogger(__name__)
 PUBLISH_JOB = "publish_item"
@@ -37,11 +39,15 @@ def live_publication(session: Session, item_id: int, channel_id: int) -> Publica
         Publication.state.in_(LIVE))).one_or_none()
 
 
-def current_approval(session: Session, item: MediaItem, channel_id: int) -> Approval | None:
-    """The Manager's unrevoked approval of exactly the item's current bytes for this channel."""
+def current_approval(session: Session, item: MediaItem, channel: Channel) -> Approval | None:
+    """The Manager's unrevoked approval of exactly the rendition this channel receives now."""
+    rendition = rendition_for(item, channel)
+    if rendition is None:
+        return None
     return session.scalars(select(Approval).where(
-        Approval.item_id == item.id, Approval.channel_id == channel_id, Approval.revoked_at.is_(None),
-        Approval.content_sha256 == item.content_sha256).order_by(Approval.id.desc()).limit(1)).first()
+        Approval.item_id == item.id, Approval.channel_id == channel.id, Approval.revoked_at.is_(None),
+        Approval.rendition_id == rendition.id, Approval.content_sha256 == rendition.sha256,
+    ).order_by(Approval.id.desc()).limit(1)).first()
 
 
 def publish_item(ctx: GateContext, public_id: str, channel_id: int) -> int:
@@ -65,33 +71,37 @@ def publish_item(ctx: GateContext, public_id: str, channel_id: int) -> int:
 def _record_intent(ctx: GateContext, session: Session, item: MediaItem, channel: Channel) -> int:
     if not is_open(item) or item.purged_at is not None:
         raise NotInQuarantine(f"item {item.public_id} is no longer held in quarantine")
-    approval = current_approval(session, item, channel.id)
+    approval = current_approval(session, item, channel)
     if approval is None:
         raise NotCleared(f"item {item.public_id} is not approved for {channel.name} in its current form")
     decision = decide_item(session, item, channel, ctx.clock())
     if not decision.cleared:
         raise NotCleared(f"held for {channel.name}: " + "; ".join(decision.reasons()))
-    is_video = item.kind is ItemKind.VIDEO
+    rendition = session.get(Rendition, approval.rendition_id)
     publication = Publication(
         item_id=item.id, channel_id=channel.id, approval_id=approval.id, state=PublicationState.INTENT,
-        object_name=new_object_name("mp4" if is_video else item.extension), target=ctx.channel_target(channel),
-        content_type=item.mime, with_audio=is_video and item.has_audio and item.keep_audio, intent_at=ctx.clock())
+        object_name=new_object_name(rendition.extension), target=ctx.channel_target(channel),
+        content_type=rendition.mime, with_audio=rendition.has_audio, intent_at=ctx.clock())
     session.add(publication)
     session.flush()
     return publication.id
 
 
-def _prepare_file(ctx: GateContext, item: MediaItem, publication: Publication, scratch: Path, sha: str) -> Path:
-    """The exact approved bytes, verified again, audio removed unless the Manager kept it."""
-    path = scratch / f"quarantined.{item.extension}"
-    ctx.store.fetch_to(item.public_id, path)
-    verify_file(path)
+def _prepare_file(ctx: GateContext, public_id: str, rendition: Rendition | None, scratch: Path, sha: str) -> Path:
+    """The exact approved rendition, verified again: the bytes written are the bytes analysed."""
+    if rendition is None or rendition.sha256 != sha:
+        raise NotCleared(f"item {public_id} was prepared again after it was approved")
+    path = scratch / f"rendition.{rendition.extension}"
+    try:
+        ctx.store.fetch_to(store_key(public_id, sha), path)
+    except ItemNotFound:
+        raise NotCleared(f"the approved form of item {public_id} is no longer in quarantine") from None
     if file_sha256(path) != sha:
-        raise NotCleared(f"item {item.public_id} changed after it was approved")
-    if item.kind is ItemKind.VIDEO and not publication.with_audio:
-        silent = scratch / "published.mp4"
-        without_audio(path, silent)
-        return silent
+        raise NotCleared(f"item {public_id} changed after it was approved")
+    try:
+        verify_rendition(path, Kind(rendition.kind))
+    except RenditionError as exc:
+        raise NotCleared(f"item {public_id} failed its check before publishing ({exc})") from None
     return path
 
 
@@ -107,10 +117,11 @@ def complete_publication(ctx: GateContext, publication_id: int) -> None:
         item = session.get(MediaItem, publication.item_id)
         approval = session.get(Approval, publication.approval_id)
         sha, public_id = approval.content_sha256, item.public_id
+        rendition = session.get(Rendition, approval.rendition_id) if approval.rendition_id else None
     publisher = ctx.publisher(publication.target)
     with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
         try:
-            path = _prepare_file(ctx, item, publication, Path(scratch), sha)
+            path = _prepare_file(ctx, public_id, rendition, Path(scratch), sha)
         except NotCleared as exc:
             _abandon(ctx, publication_id, str(exc))
             return

@@ -15,6 +15,7 @@ from gatekeeper.gate.evaluate import decide_all
 from gatekeeper.gate.items import get_item, may_show, people_shown
 from gatekeeper.gate.lifecycle import PLAIN_WORDS
 from gatekeeper.gate.publishing import LIVE
+from gatekeeper.gate.renditions import primary_rendition
 
 FACE_LABELS = {"identified": "identified", "unknown": "unknown", "uncertain": "uncertain"}
 
@@ -32,6 +33,16 @@ class FaceView:
     engine_reason: str
     by_manager: bool
     not_a_person: bool
+    rendition: str | None = None  # the profile whose pixels the box is in, e.g. "photo2048"
+    on_view: bool = True  # in the rendition the Manager is shown (boxes are drawn on it)
+
+    @property
+    def first_time(self) -> float | None:
+        return self.times[0] if self.times else self.frame_time
+
+    @property
+    def last_time(self) -> float | None:
+        return self.times[-1] if self.times else self.frame_time
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,13 @@ class ItemDetail:
     channels: tuple[ChannelView, ...]
     held_times: tuple[float, ...] = ()
     history: tuple[dict, ...] = field(default_factory=tuple)
+    shown_as: str = "photo"  # the kind of the rendition: an animated picture is shown as a video
+    renditions: tuple[dict, ...] = ()
+
+    @property
+    def view_faces(self) -> tuple[FaceView, ...]:
+        """The faces whose boxes are in the pixels of the rendition the Manager is shown."""
+        return tuple(f for f in self.faces if f.on_view)
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,8 @@ def list_queue(ctx: GateContext, *, setting_id: int | None = None, state: str | 
 
 
 def _face_views(session, item: MediaItem) -> tuple[FaceView, ...]:
+    shown = primary_rendition(item)
+    profiles = {r.id: r.profile for r in item.renditions}
     ids = {f.manager_person_id or f.engine_person_id for f in item.faces} - {None}
     names = {p.id: p.full_name for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
     views = []
@@ -134,7 +154,8 @@ def _face_views(session, item: MediaItem) -> tuple[FaceView, ...]:
             label = FACE_LABELS.get(face.engine_status, face.engine_status)
         views.append(FaceView(face.index, face.index + 1, (face.x, face.y, face.width, face.height), face.frame_time,
                               tuple(face.times or ()), label, person, face.engine_status, face.engine_reason,
-                              face.manager_person_id is not None, face.not_a_person))
+                              face.manager_person_id is not None, face.not_a_person,
+                              profiles.get(face.rendition_id), shown is not None and face.rendition_id == shown.id))
     return tuple(views)
 
 
@@ -161,13 +182,19 @@ def item_detail(ctx: GateContext, public_id: str, *, setting_id: int | None = No
         held_faces = {f.index for d in decisions.values() for f in d.faces if not f.cleared}
         held_times = sorted({t for f in faces if f.index in held_faces for t in (f.times or (
             (f.frame_time,) if f.frame_time is not None else ()))})
+        shown = primary_rendition(item)
         return ItemDetail(
             public_id=item.public_id, kind=item.kind.value, state=item.state.value,
-            state_words=PLAIN_WORDS[item.state], width=item.width, height=item.height, duration=item.duration,
+            state_words=PLAIN_WORDS[item.state], width=shown.width if shown else item.width,
+            height=shown.height if shown else item.height, duration=shown.duration if shown else item.duration,
             has_audio=item.has_audio, keep_audio=item.keep_audio, caption=item.caption,
             received_at=item.received_at, uploaded_by_account_id=item.uploaded_by_account_id,
             analysis_failed=item.analysis_failed, analysis_error=item.analysis_error, faces=faces,
-            channels=_channel_views(session, item, decisions), held_times=tuple(held_times))
+            channels=_channel_views(session, item, decisions), held_times=tuple(held_times),
+            shown_as=shown.kind if shown else item.kind.value,
+            renditions=tuple({"profile": r.profile, "kind": r.kind, "width": r.width, "height": r.height,
+                              "duration": r.duration, "frames": r.frames, "fps": r.fps,
+                              "notes": tuple(r.notes or ())} for r in item.renditions))
 
 
 def my_uploads(ctx: GateContext, *, account_id: int, limit: int = 100) -> list[UploadStatus]:

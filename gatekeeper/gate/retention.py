@@ -14,6 +14,7 @@ from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.items import get_item
 from gatekeeper.gate.lifecycle import move
 from gatekeeper.gate.publishing import LIVE
+from gatekeeper.gate.renditions import store_key
 
 OPEN = (ItemState.RECEIVED, ItemState.ANALYSING, ItemState.READY, ItemState.HELD)
 
@@ -25,14 +26,22 @@ class PurgeReport:
     quarantine_copies_dropped: int = 0
 
 
+def _delete_quarantined(ctx: GateContext, item) -> None:
+    """Delete the clean original and every rendition from the quarantine."""
+    ctx.store.delete(item.public_id)
+    for rendition in item.renditions:
+        ctx.store.delete(store_key(item.public_id, rendition.sha256))
+
+
 def purge_item(ctx: GateContext, public_id: str, *, reason: str) -> None:
     """Delete a rejected item's quarantined copy and faces; the row stays for the audit story."""
     with ctx.sessions.begin() as session:
         item = get_item(session, public_id, for_update=True)
         if item.state is not ItemState.REJECTED:
             return
-        ctx.store.delete(public_id)
+        _delete_quarantined(ctx, item)
         item.faces.clear()
+        item.renditions.clear()
         item.whole_picture_people = None
         item.caption = None
         item.purged_at = ctx.clock()
@@ -68,7 +77,8 @@ def purge(ctx: GateContext) -> PurgeReport:
     for public_id in published:
         with ctx.sessions.begin() as session:
             item = get_item(session, public_id, for_update=True)
-            ctx.store.delete(public_id)
+            # The rendition rows stay: live copies are still judged by the faces found in them.
+            _delete_quarantined(ctx, item)
             item.purged_at = ctx.clock()
             audit.record(session, AuditTag.MEDIA_PURGED, actor_label="system", subject=f"media:{public_id}",
                          setting_id=item.setting_id, details={"reason": "quarantine copy past its retention period"})

@@ -49,12 +49,7 @@ def _item_page(public_id: str, error: str | None = None, status: int = 200, warn
     with transaction() as db:
         people = records.list_people(db, setting_id=setting_id())
         uploaders = {a.id: a.email for a in list_accounts(db, setting_id=setting_id())}
-    held = set(detail.held_times)
-    # One still per held face, at the frame its box was measured on; the track's other times are listed.
-    key_frames = sorted({f.frame_time for f in detail.faces
-                         if f.frame_time is not None and (f.frame_time in held or held & set(f.times))})
     return render_template("manager/item.html", item=detail, people=people, error=error, warnings=warnings or [],
-                           key_frames=key_frames, other_times=sorted(held - set(key_frames)),
                            uploader=uploaders.get(detail.uploaded_by_account_id), caveat=CHILDREN_CAVEAT,
                            open=detail.state not in (ItemState.REJECTED.value, ItemState.PURGED.value)), status
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -211,10 +212,11 @@ def test_video_frames_are_served_to_the_manager_only_for_videos_and_valid_times(
     assert manager.get(f"/media/{item_id}/frame?t=-1").status_code == 400
 
 
-def test_a_video_shows_the_frames_where_faces_were_held(app, manager, staff, fake_faces, video_bytes):
+def test_a_video_shows_a_frame_of_every_face_with_when_it_was_seen(app, manager, staff, fake_faces, video_bytes):
     video_id = upload(app, staff, video_bytes, "clip.mp4").json["id"]
     page = manager.get(f"/manager/queue/{video_id}").data.decode()
-    assert "Frames where faces were held" in page
+    assert "Every face in the video" in page
+    assert re.search(r"Face 1: [a-z ]+ · seen \d+\.\d\d–\d+\.\d\d s", page)
     frame_url = page.split(f'/media/{video_id}/frame?t=')[1].split('"')[0]
     frame = manager.get(f"/media/{video_id}/frame?t={frame_url}")
     assert frame.status_code == 200 and frame.mimetype == "image/jpeg"
