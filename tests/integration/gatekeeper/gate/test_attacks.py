@@ -1,0 +1,121 @@
+"""What a viewer sees is what the gate checked: each attack that once published an unconsented face is held,
+its consented control publishes, and the published bytes are the analysed rendition."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from consent_db.audit import Actor
+from gatekeeper.gate import actions
+from gatekeeper.gate.errors import NotCleared
+from gatekeeper.gate.ingest import receive_upload
+from gatekeeper.gate.queue import item_detail
+from tests import attack_factory as attacks
+
+from .conftest import MANAGER
+
+pytestmark = pytest.mark.slow
+
+CONSENTED = "identities/barack_obama/fr_obama.jpg"
+STRANGER = "identities/joe_biden/fr_biden2.jpg"
+
+
+@pytest.fixture
+def setting(world):
+    """One enrolled child with consent for the website; the stranger is nobody the setting knows."""
+    world.child("obama")
+    world.consent_everything("obama")
+    world.enroll("obama", CONSENTED, "identities/barack_obama/fr_obama2.jpg")
+    return world
+
+
+def _upload(world, path) -> str:
+    return receive_upload(world.ctx, path, uploader=Actor(label="staff (test)")).public_id
+
+
+def _assert_held(world, public_id: str) -> None:
+    detail = item_detail(world.ctx, public_id)
+    assert detail.state == "held", [f.engine_reason for f in detail.faces]
+    with pytest.raises(NotCleared):
+        actions.approve(world.ctx, public_id, [world.website], actor=MANAGER)
+    assert world.published_files() == []
+
+
+def _assert_publishes_the_rendition(world, public_id: str) -> None:
+    detail = item_detail(world.ctx, public_id)
+    assert detail.state == "ready", [f.engine_reason for f in detail.faces]
+    actions.approve(world.ctx, public_id, [world.website], actor=MANAGER)
+    [published] = world.published_files()
+    with world.ctx.sessions() as session:
+        from gatekeeper.gate.items import get_item
+        from gatekeeper.gate.renditions import primary_rendition
+
+        rendition = primary_rendition(get_item(session, public_id))
+        assert hashlib.sha256(published.read_bytes()).hexdigest() == rendition.sha256
+
+
+PHOTO_ATTACKS = {
+    "face only in the alpha channel (RGBA)": attacks.alpha_only_png,
+    "face only in the alpha channel (LA)": attacks.alpha_only_la_png,
+    "face only in the alpha channel (lossless WebP)": attacks.alpha_only_webp,
+    "16-bit greyscale PNG": attacks.grey16_png,
+    "face drawn by palette transparency": attacks.palette_transparency_png,
+}
+
+
+@pytest.mark.parametrize("make", PHOTO_ATTACKS.values(), ids=PHOTO_ATTACKS.keys())
+def test_a_face_a_viewer_sees_only_through_transparency_or_depth_is_held(setting, faces_dir, tmp_path, make):
+    path = make(faces_dir / STRANGER, tmp_path / "attack")
+    _assert_held(setting, _upload(setting, path))
+
+
+@pytest.mark.parametrize("make", PHOTO_ATTACKS.values(), ids=PHOTO_ATTACKS.keys())
+def test_the_same_picture_of_the_consented_child_publishes_as_analysed(setting, faces_dir, tmp_path, make):
+    path = make(faces_dir / CONSENTED, tmp_path / "control")
+    _assert_publishes_the_rendition(setting, _upload(setting, path))
+
+
+def test_colour_channels_showing_the_consented_child_do_not_hide_who_the_page_shows(setting, faces_dir, tmp_path):
+    path = attacks.colour_shows_decoy_page_shows_other(faces_dir / CONSENTED, faces_dir / STRANGER,
+                                                       tmp_path / "decoy.png")
+    _assert_held(setting, _upload(setting, path))
+
+
+def test_an_animation_whose_later_frame_shows_someone_else_is_held(setting, faces_dir, tmp_path):
+    path = attacks.animated_gif([faces_dir / CONSENTED] * 2 + [faces_dir / STRANGER], tmp_path / "later.gif")
+    item = _upload(setting, path)
+    _assert_held(setting, item)
+    assert item_detail(setting.ctx, item).shown_as == "video"
+
+
+def test_an_animation_of_the_consented_child_alone_publishes_every_frame_as_a_video(setting, faces_dir, tmp_path):
+    again = faces_dir / "identities/barack_obama/fr_obama2.jpg"
+    path = attacks.animated_gif([faces_dir / CONSENTED, again, faces_dir / CONSENTED], tmp_path / "only.gif")
+    item = _upload(setting, path)
+    _assert_publishes_the_rendition(setting, item)
+    [published] = setting.published_files()
+    assert published.suffix == ".mp4"
+
+
+@pytest.mark.parametrize("fps, frames", [(25, 1), (30, 3), (60, 1), (120, 6)])
+def test_a_face_shown_for_a_few_frames_beside_the_consented_child_is_held(setting, faces_dir, tmp_path, fps, frames):
+    path = attacks.clip_with_flash(faces_dir / CONSENTED, faces_dir / STRANGER, tmp_path / "flash.mp4",
+                                   fps=fps, flash_frames=frames)
+    _assert_held(setting, _upload(setting, path))
+
+
+def test_a_clip_of_the_consented_child_alone_publishes_as_analysed(setting, faces_dir, tmp_path):
+    path = attacks.clip_with_flash(faces_dir / CONSENTED, faces_dir / STRANGER, tmp_path / "alone.mp4",
+                                   fps=30, flash_frames=0)
+    _assert_publishes_the_rendition(setting, _upload(setting, path))
+
+
+def test_text_planted_in_foreign_nal_units_never_reaches_the_channel(setting, faces_dir, tmp_path):
+    secret = b"GK-PLANTED-Jane-Testchild-SW1A"
+    path = attacks.clip_with_planted_nal(faces_dir / CONSENTED, tmp_path / "planted.mp4", secret)
+    assert secret in path.read_bytes()
+    item = _upload(setting, path)
+    _assert_publishes_the_rendition(setting, item)
+    [published] = setting.published_files()
+    assert secret not in published.read_bytes()
