@@ -92,12 +92,15 @@ def check(instance: str, file: str, channel: str, as_json: bool) -> None:
     from gatekeeper.gate.check import check_file
     from gatekeeper.gate.context import gate_context
     from gatekeeper.media import Refused
+    from gatekeeper.media.rendition import RenditionError
 
     ctx = gate_context(open_app(instance))
     try:
         analysis, decision = check_file(ctx, Path(file), channel)
     except Refused as exc:
         raise CommandError(exc.reason) from None
+    except RenditionError as exc:
+        raise CommandError(f"the file cannot be prepared for publishing: {exc}") from None
     except RecordsError as exc:
         raise CommandError(str(exc)) from None
     data = {"file": file, "channel": channel, "cleared": decision.cleared, "reasons": decision.reasons(),

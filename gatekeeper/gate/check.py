@@ -13,13 +13,16 @@ from gatekeeper.faces.service import analyse_file, gallery_for_setting
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.decision import Decision
 from gatekeeper.gate.evaluate import decide_analysis
+from gatekeeper.gate.renditions import DEFAULT_SIDES
 from gatekeeper.media import sanitize_file
+from gatekeeper.media.rendition import output_kind, render
 
 
 def check_file(ctx: GateContext, path: Path, channel_ref: str | int) -> tuple[Analysis, Decision]:
-    """Sanitise (in scratch), analyse and decide for one channel now.
+    """Sanitise and render (in scratch) as the channel would receive it, analyse that, and decide now.
 
-    Raises Refused for a file the sanitiser refuses and RecordsError for an unknown channel.
+    Raises Refused for a file the sanitiser refuses, RenditionError for one that cannot be rendered,
+    and RecordsError for an unknown channel.
     """
     at = ctx.clock()
     with ctx.sessions() as session:
@@ -28,8 +31,11 @@ def check_file(ctx: GateContext, path: Path, channel_ref: str | int) -> tuple[An
         gallery = gallery_for_setting(session, ctx.data_key, setting_id=setting.id, at=at)
     with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
         clean = sanitize_file(Path(path), Path(scratch), ctx.limits, stem="checked")
+        kind = output_kind(clean.path)
+        side = channel.rendition_side or DEFAULT_SIDES[kind]
+        rendition = render(clean.path, Path(scratch), photo_side=side, video_side=side, stem="rendition")
         try:
-            analysis = analyse_file(clean.path, ctx.engine(), gallery)
+            analysis = analyse_file(rendition.path, ctx.engine(), gallery)
         except (PluginError, ModelError) as exc:
             analysis = failed(str(exc))
     with ctx.sessions() as session:

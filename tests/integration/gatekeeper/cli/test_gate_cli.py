@@ -145,3 +145,11 @@ def test_check_on_an_unknown_channel_is_refused(op):
 def test_gate_commands_on_an_uninitialised_instance_say_how_to_fix_it(tmp_path):
     result = CliRunner().invoke(main, ["queue", "list", "--instance", str(tmp_path / "nothing")])
     assert result.exit_code == 1 and "gatekeeper init" in result.stderr
+
+
+def test_check_judges_what_would_be_published_not_the_colour_channels(op, tmp_path):
+    from tests.attack_factory import alpha_only_png
+
+    attack = alpha_only_png(op.faces / "identities/joe_biden/fr_biden2.jpg", tmp_path / "alpha.png")
+    verdict = op.json("check", attack, "--channel", "website", code=3)
+    assert verdict["cleared"] is False and verdict["faces"], verdict
