@@ -1,0 +1,48 @@
+"""Animated pictures (GIF, APNG, animated WebP) as a short video: every frame composited as a
+still would be, each held for about its duration and never for less than one output frame."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image, ImageSequence
+
+from gatekeeper.media.rendition import stills
+from gatekeeper.media.rendition.base import RenditionError, fit
+from gatekeeper.media.rendition.h264 import H264Writer
+from gatekeeper.media.rendition.timing import animation_copies, animation_rate, shown_ms
+from gatekeeper.media.rendition.videos import Written
+
+
+def render_animation(im: Image.Image, dst: Path, side: int) -> Written:
+    """Encode every frame of an opened animated picture into dst; raises RenditionError."""
+    notes: list[str] = []
+    durations = []
+    try:
+        for frame in ImageSequence.Iterator(im):
+            durations.append(int(frame.info.get("duration", 0) or 0))
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise RenditionError(f"The animation data is corrupt or cut short ({exc}).") from None
+    shown = shown_ms(durations)
+    rate = animation_rate(shown)
+    copies = animation_copies(shown, rate)
+    size = fit(im.width, im.height, side, even=True)
+    writer = H264Writer(dst, size[0], size[1], rate)
+    try:
+        for index, frame in enumerate(ImageSequence.Iterator(im)):
+            frame_notes: list[str] = []
+            picture = stills.displayed(stills.load(frame).copy(), frame_notes)
+            if index == 0:
+                notes += frame_notes
+            picture = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+            writer.write(av.VideoFrame.from_ndarray(np.asarray(picture), format="rgb24").reformat(format="yuv420p"),
+                         copies[index])
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    notes.append(f"animation of {len(durations)} frames made into a video")
+    if shown != durations:
+        notes.append("frame timings set as browsers show them")
+    return Written(size[0], size[1], writer.frames, rate, False, notes)

@@ -1,0 +1,84 @@
+"""HDR video (PQ or HLG, BT.2020) to SDR BT.709, in numpy, on frames already scaled down.
+
+Display-referred: the signal is turned into display light in nits (PQ EOTF, or HLG's
+inverse OETF and OOTF for a 1000-nit display), HDR reference white (203 nits, ITU-R BT.2408)
+becomes SDR white, highlights above it are rolled off with the BT.2390 EETF applied to
+luminance (hue kept), the primaries are converted to BT.709, and the result is encoded
+for an SDR display (inverse BT.1886, gamma 2.4). Mid-grey stays mid-grey instead of the
+washed-out or dark picture a plain clip gives.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+PQ, HLG = 16, 18  # AVColorTransferCharacteristic values of SMPTE ST 2084 and ARIB STD-B67
+HDR_TRANSFERS = {PQ: "HDR (PQ)", HLG: "HDR (HLG)"}
+REFERENCE_WHITE = 203.0
+SOURCE_PEAK = 1000.0  # mastering peak assumed for PQ, and HLG's nominal display
+
+_M1, _M2 = 2610 / 16384, 2523 / 4096 * 128
+_C1, _C2, _C3 = 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
+_HLG_A, _HLG_B, _HLG_C = 0.17883277, 0.28466892, 0.55991073
+_BT2020_LUMA = np.array([0.2627, 0.6780, 0.0593], dtype=np.float32)
+_BT2020_TO_709 = np.array([[1.6605, -0.5876, -0.0728],
+                           [-0.1246, 1.1329, -0.0083],
+                           [-0.0182, -0.1006, 1.1187]], dtype=np.float32)
+_KR, _KB = 0.2627, 0.0593  # BT.2020 non-constant-luminance matrix
+
+
+def pq_eotf(signal: np.ndarray) -> np.ndarray:
+    """PQ signal 0-1 to nits."""
+    p = np.power(np.clip(signal, 0, 1), 1 / _M2)
+    return 10000.0 * np.power(np.maximum(p - _C1, 0) / (_C2 - _C3 * p), 1 / _M1)
+
+
+def pq_inverse(nits: np.ndarray) -> np.ndarray:
+    """Nits to PQ signal 0-1."""
+    y = np.power(np.clip(np.asarray(nits, dtype=np.float32) / 10000.0, 0, 1), _M1)
+    return np.power((_C1 + _C2 * y) / (1 + _C3 * y), _M2)
+
+
+def hlg_display(rgb: np.ndarray) -> np.ndarray:
+    """HLG signal 0-1 to display light in nits on a SOURCE_PEAK display (inverse OETF, OOTF)."""
+    e = np.clip(rgb, 0, 1)
+    with np.errstate(over="ignore"):
+        scene = np.where(e <= 0.5, e * e / 3, (np.exp((e - _HLG_C) / _HLG_A) + _HLG_B) / 12)
+    gamma = 1.2 + 0.42 * np.log10(SOURCE_PEAK / 1000)
+    luma = np.maximum(scene @ _BT2020_LUMA, 1e-6)[..., None]
+    return SOURCE_PEAK * np.power(luma, gamma - 1) * scene
+
+
+def eetf(nits: np.ndarray, source_peak: float = SOURCE_PEAK, target_peak: float = REFERENCE_WHITE) -> np.ndarray:
+    """BT.2390 EETF: identity in PQ below a knee, a Hermite roll-off to target_peak above."""
+    top = float(pq_inverse(np.float32(source_peak)))
+    e = pq_inverse(nits) / top
+    max_lum = float(pq_inverse(np.float32(target_peak))) / top
+    knee = 1.5 * max_lum - 0.5
+    t = np.clip((e - knee) / (1 - knee), 0, 1)
+    t2, t3 = t * t, t * t * t
+    rolled = (2 * t3 - 3 * t2 + 1) * knee + (t3 - 2 * t2 + t) * (1 - knee) + (-2 * t3 + 3 * t2) * max_lum
+    return pq_eotf(np.where(e < knee, e, rolled) * top)
+
+
+def ycbcr_to_rgb(yuv: np.ndarray, full_range: bool) -> np.ndarray:
+    """BT.2020 Y'CbCr (h, w, 3) uint16 (16-bit scaled) to non-linear R'G'B' floats 0-1."""
+    v = yuv.astype(np.float32) / 65535.0
+    if full_range:
+        y, cb, cr = v[..., 0], v[..., 1] - 0.5, v[..., 2] - 0.5
+    else:
+        y = (v[..., 0] - 16 / 255) * (255 / 219)
+        cb, cr = (v[..., 1] - 128 / 255) * (255 / 224), (v[..., 2] - 128 / 255) * (255 / 224)
+    r = y + 2 * (1 - _KR) * cr
+    b = y + 2 * (1 - _KB) * cb
+    g = (y - _KR * r - _KB * b) / (1 - _KR - _KB)
+    return np.stack([r, g, b], axis=-1)
+
+
+def to_sdr(yuv: np.ndarray, transfer: int, full_range: bool) -> np.ndarray:
+    """One HDR frame (h, w, 3 uint16 Y'CbCr) as SDR BT.709 RGB (h, w, 3 uint8)."""
+    rgb = ycbcr_to_rgb(yuv, full_range)
+    nits = pq_eotf(rgb) if transfer == PQ else hlg_display(rgb)
+    luma = np.maximum(nits @ _BT2020_LUMA, 1e-6)
+    ratio = (eetf(luma) / luma)[..., None]
+    linear = np.clip((nits * ratio / REFERENCE_WHITE) @ _BT2020_TO_709.T, 0, 1)
+    return (np.power(linear, 1 / 2.4) * 255 + 0.5).astype(np.uint8)

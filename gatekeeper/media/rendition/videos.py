@@ -1,0 +1,167 @@
+"""Videos: every frame in presentation order (edit list applied by FFmpeg's demuxer), upright,
+scaled, at a constant rate, tone-mapped to SDR when HDR, re-encoded by the H.264 writer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+import numpy as np
+
+from gatekeeper.media.rendition import tonemap
+from gatekeeper.media.rendition.base import RenditionError, fit
+from gatekeeper.media.rendition.h264 import H264Writer
+from gatekeeper.media.rendition.timing import ConstantRate, video_rate
+from gatekeeper.media.video import VIDEO_CODECS
+
+_AREA = av.video.reformatter.Interpolation.AREA  # averages, so fine detail cannot alias
+_FULL_RANGE = 2  # AVCOL_RANGE_JPEG
+
+
+@dataclass
+class Written:
+    width: int
+    height: int
+    frames: int
+    rate: Fraction
+    has_audio: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def render_video(src: Path, dst: Path, side: int, keep_audio: bool) -> Written:
+    """Re-encode the main video track of src into dst; raises RenditionError."""
+    try:
+        with av.open(str(src), metadata_errors="replace") as container:
+            return _render(container, dst, side, keep_audio)
+    except av.error.FFmpegError as exc:
+        raise RenditionError(f"The video cannot be read ({exc}).") from None
+
+
+def _main_video(container):
+    candidates = [s for s in container.streams.video
+                  if s.codec_context.name in VIDEO_CODECS and not s.disposition & av.stream.Disposition.attached_pic]
+    if not candidates:
+        raise RenditionError("The video has no H.264 or HEVC picture track.")
+    return max(candidates, key=lambda s: (s.codec_context.width * s.codec_context.height, -s.index))
+
+
+def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
+    video = _main_video(container)
+    video.thread_type = "AUTO"  # frame and slice threads: decoding is most of the cost
+    audio = next(iter(container.streams.audio), None) if keep_audio else None
+    rate = video_rate(video.average_rate or video.guessed_rate)
+    frames = _Frames(video, side)
+    writer = None
+    clock = ConstantRate(rate)
+    previous, start, end = None, None, 0.0
+    try:
+        for packet in container.demux([s for s in (video, audio) if s is not None]):
+            for frame in packet.decode():
+                if packet.stream is not video:
+                    if writer is not None:
+                        writer.write_audio(frame)
+                    continue
+                if frame.time is None:
+                    continue
+                if start is None:
+                    start = frame.time
+                    writer = _open_writer(dst, frames.size(frame), rate, audio)
+                seconds = frame.time - start
+                copies = clock.place(seconds)
+                if copies:
+                    writer.write(previous, copies)
+                previous = frames.convert(frame)
+                end = seconds + _frame_seconds(frame, rate)
+        if writer is None:
+            raise RenditionError("No picture in the video can be decoded.")
+        writer.write(previous, clock.finish(end))
+        writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    notes = frames.notes + (["frames set to a constant rate"] if frames.variable else [])
+    if audio is not None and writer.has_audio:
+        notes.append("sound re-encoded")
+    elif container.streams.audio:
+        notes.append("sound removed")
+    width, height = frames.out_size
+    return Written(width, height, writer.frames, rate, writer.has_audio, notes)
+
+
+def _open_writer(dst: Path, size: tuple[int, int], rate: Fraction, audio) -> H264Writer:
+    if audio is None:
+        return H264Writer(dst, size[0], size[1], rate)
+    layout = "mono" if audio.codec_context.channels == 1 else "stereo"
+    return H264Writer(dst, size[0], size[1], rate, audio_rate=audio.codec_context.sample_rate or 48000,
+                      audio_layout=layout)
+
+
+def _frame_seconds(frame, rate: Fraction) -> float:
+    if frame.duration and frame.time_base:
+        return float(frame.duration * frame.time_base)
+    return float(1 / rate)
+
+
+class _Frames:
+    """Turns decoded frames into the rendition's: scaled, upright, 8-bit SDR yuv420p."""
+
+    def __init__(self, stream, side: int) -> None:
+        self.stream, self.side = stream, side
+        self.notes: list[str] = []
+        self.variable = False
+        self.out_size = (0, 0)
+        self._scaled = (0, 0)
+        self._turns = 0
+        self._transfer = None
+        self._last_step = None
+
+    def size(self, first) -> tuple[int, int]:
+        """Fix the output geometry from the first frame (display aspect, rotation, long side)."""
+        sar = self.stream.codec_context.sample_aspect_ratio or Fraction(1)
+        width = max(1, round(first.width * sar)) if sar > 0 else first.width
+        self._turns = (first.rotation // 90) % 4  # counter-clockwise quarter turns, as np.rot90
+        upright = (first.height, width) if self._turns % 2 else (width, first.height)
+        self.out_size = fit(*upright, self.side, even=True)
+        w, h = self.out_size
+        self._scaled = (h, w) if self._turns % 2 else (w, h)
+        if self._turns:
+            self.notes.append("turned upright")
+        if self.out_size != (first.width, first.height) and self.out_size[::-1] != (first.width, first.height):
+            self.notes.append(f"scaled to {w}x{h}")
+        transfer = int(first.color_trc or 0)
+        if transfer in tonemap.HDR_TRANSFERS:
+            self._transfer = transfer
+            self.notes.append(f"{tonemap.HDR_TRANSFERS[transfer]} tone-mapped to SDR")
+        return self.out_size
+
+    def convert(self, frame) -> av.VideoFrame:
+        self._track_rate(frame)
+        w, h = self._scaled
+        if self._transfer is not None:
+            yuv = frame.reformat(w, h, "yuv444p16le", interpolation=_AREA).to_ndarray()
+            rgb = tonemap.to_sdr(yuv, self._transfer, int(frame.color_range or 0) == _FULL_RANGE)
+            out = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+        else:
+            out = frame.reformat(w, h, "yuv420p", interpolation=_AREA)
+        return _turned(out, self._turns) if self._turns else out
+
+    def _track_rate(self, frame) -> None:
+        if frame.pts is None or self.variable:
+            return
+        if self._last_step is not None and frame.duration and frame.duration != self._last_step:
+            self.variable = True
+        self._last_step = frame.duration or self._last_step
+
+
+def _turned(frame: av.VideoFrame, turns: int) -> av.VideoFrame:
+    """The frame rotated counter-clockwise by `turns` quarter turns, plane by plane."""
+    width, height = (frame.height, frame.width) if turns % 2 else (frame.width, frame.height)
+    out = av.VideoFrame(width, height, "yuv420p")
+    for source, target in zip(frame.planes, out.planes):
+        src = np.frombuffer(source, np.uint8).reshape(source.height, source.line_size)[:, :source.width]
+        dst = np.frombuffer(target, np.uint8).reshape(target.height, target.line_size)
+        dst[:, :target.width] = np.rot90(src, turns)
+    return out
