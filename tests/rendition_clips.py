@@ -120,9 +120,12 @@ def set_rotation(path: Path, clockwise: int) -> None:
 def tampered(clean: Path, dst: Path, *, unit_type: int | None = None, avcc_tail: bytes = b"") -> Path:
     """A copy of an H.264 MP4 with a NAL unit of `unit_type` carrying PLANTED text added to
     every sample, and/or bytes appended after its avcC record."""
-    with av.open(str(clean)) as src, av.open(str(dst), "w", format="mp4") as out:
+    # Written as cleanly as a rendition, so the planted units are the only difference.
+    with av.open(str(clean)) as src, av.open(str(dst), "w", format="mp4",
+                                               options={"fflags": "+bitexact", "movflags": "+faststart"}) as out:
         video = src.streams.video[0]
         stream = out.add_stream_from_template(video)
+        stream.metadata.clear()
         stream.codec_context.extradata = bytes(video.codec_context.extradata) + avcc_tail
         for packet in src.demux(video):
             if packet.size == 0:
