@@ -79,7 +79,7 @@ def _render_to(src: Path, dst: Path, photo_side: int, video_side: int, keep_audi
         if _frame_count(im) > 1:
             return Kind.VIDEO, render_animation(im, dst, video_side)
         notes: list[str] = []
-        stills.draft_jpeg(im, photo_side)
+        stills.draft_jpeg(im, photo_side, notes)
         picture = stills.prepare(stills.load(im), photo_side, notes)
         stills.write_jpeg(picture, dst)
     return Kind.PHOTO, Written(picture.width, picture.height, 1, 0, False, notes)

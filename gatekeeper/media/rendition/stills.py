@@ -99,10 +99,21 @@ def prepare(im: Image.Image, side: int, notes: list[str]) -> Image.Image:
     return scaled(displayed(im, notes), side, notes)
 
 
-def draft_jpeg(im: Image.Image, side: int) -> None:
-    """Let the JPEG decoder scale in the DCT domain while the result still covers `side`."""
-    if im.format == "JPEG":
-        im.draft("RGB", fit(im.width, im.height, side))
+# The JPEG decoder can scale by 1/2, 1/4 or 1/8 in the DCT domain (a proper low-pass, and
+# several times faster than decoding everything and resampling). When one of those lands
+# within this fraction of the long side, it is the rendition's size: a 4000 px photo becomes
+# 2000 px instead of 2048 px, in about half the time it takes just to decode it whole.
+DCT_SLACK = 0.95
+
+
+def draft_jpeg(im: Image.Image, side: int, notes: list[str]) -> None:
+    """Let the JPEG decoder scale in the DCT domain when that gets close enough to `side`."""
+    if im.format != "JPEG":
+        return
+    before = im.size
+    im.draft(im.mode, fit(im.width, im.height, max(1, int(side * DCT_SLACK))))
+    if im.size != before:
+        notes.append(f"scaled down to {im.width}x{im.height}")
 
 
 def write_jpeg(im: Image.Image, dst: Path) -> None:

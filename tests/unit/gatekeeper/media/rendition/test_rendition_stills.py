@@ -123,3 +123,8 @@ def test_a_still_is_a_photo_and_its_rendition_a_bare_jpeg(tmp_path):
     assert rendition.path == tmp_path / "item-1.jpg"
     assert (rendition.kind, rendition.mime, rendition.extension) == (Kind.PHOTO, "image/jpeg", "jpg")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png", "item-1.jpg"]
+
+
+def test_a_large_jpeg_is_scaled_in_the_decoder_to_within_five_per_cent_of_the_long_side(tmp_path):
+    rendition, pixels = rendered(tmp_path, Image.new("RGB", (4000, 300), "maroon"), "JPEG", quality=90)
+    assert 0.95 * 2048 <= rendition.width <= 2048 and rendition.width == pixels.shape[1]
