@@ -8,11 +8,15 @@ import av
 import numpy as np
 from PIL import Image, ImageSequence
 
+from gatekeeper.media import pictures
 from gatekeeper.media.rendition import stills
 from gatekeeper.media.rendition.base import RenditionError, fit
 from gatekeeper.media.rendition.h264 import H264Writer
-from gatekeeper.media.rendition.timing import animation_copies, animation_rate, shown_ms
+from gatekeeper.media.rendition.timing import MAX_HOLD_MS, animation_copies, animation_rate, shown_ms
 from gatekeeper.media.rendition.videos import Written
+
+# As long as the longest video the sanitiser accepts; a longer animation is a bomb, not a picture.
+MAX_SECONDS = 600
 
 
 def render_animation(im: Image.Image, dst: Path, side: int) -> Written:
@@ -25,14 +29,18 @@ def render_animation(im: Image.Image, dst: Path, side: int) -> Written:
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise RenditionError(f"The animation data is corrupt or cut short ({exc}).") from None
     shown = shown_ms(durations)
+    if sum(shown) > MAX_SECONDS * 1000:
+        raise RenditionError(f"The animation would play for over {MAX_SECONDS} seconds, too long to publish.")
     rate = animation_rate(shown)
     copies = animation_copies(shown, rate)
-    size = fit(im.width, im.height, side, even=True)
+    orientation = pictures.orientation_of(im)
+    width, height = (im.height, im.width) if orientation in (5, 6, 7, 8) else (im.width, im.height)
+    size = fit(width, height, side, even=True)
     writer = H264Writer(dst, size[0], size[1], rate)
     try:
         for index, frame in enumerate(ImageSequence.Iterator(im)):
             frame_notes: list[str] = []
-            picture = stills.displayed(stills.load(frame).copy(), frame_notes)
+            picture = stills.displayed(pictures.upright(stills.load(frame).copy(), orientation), frame_notes)
             if index == 0:
                 notes += frame_notes
             picture = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
@@ -44,5 +52,8 @@ def render_animation(im: Image.Image, dst: Path, side: int) -> Written:
         raise
     notes.append(f"animation of {len(durations)} frames made into a video")
     if shown != durations:
-        notes.append("frame timings set as browsers show them")
+        notes.append("frame timings set as browsers show them" +
+                     (f", pauses over {MAX_HOLD_MS // 1000} s shortened" if max(durations) > MAX_HOLD_MS else ""))
+    if orientation != 1:
+        notes.append("turned upright")
     return Written(size[0], size[1], writer.frames, rate, False, notes)

@@ -71,7 +71,8 @@ def _check_video(path: Path) -> None:
     if top not in _TOP:
         raise RenditionError("The rendition's boxes are " + ", ".join(top) + ", not ftyp, moov, mdat.")
     mdat = root.find("mdat")[0]
-    movie_scale = _timescale(root.find("moov", "mvhd")[0])
+    movie_scale = samples.timescale(root.find("moov", "mvhd")[0])
+    _check_upright(root)
     spans: list[tuple[int, int]] = []
     kinds = []
     with open(path, "rb") as fh:
@@ -89,6 +90,18 @@ def _check_video(path: Path) -> None:
     if kinds.count("vide") != 1 or kinds.count("soun") > 1:
         raise RenditionError("The rendition must hold one video track and at most one sound track.")
     _check_tiling(spans, mdat.offset + mdat.header, mdat.offset + mdat.size)
+
+
+_IDENTITY = (1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30)
+
+
+def _check_upright(root: isobmff.Box) -> None:
+    """The pixels are already upright: a display matrix would make players show them turned."""
+    mvhd = root.find("moov", "mvhd")[0].payload
+    movie_matrix = struct.unpack_from(">9i", mvhd, (4 + 8 + 8 + 4 + 8 if mvhd[0] == 1 else 4 + 4 + 4 + 4 + 4) + 4 + 2 + 10)
+    matrices = [movie_matrix] + [isobmff.tkhd_fields(t)["matrix"] for t in root.find("moov", "trak", "tkhd")]
+    if any(m != _IDENTITY for m in matrices):
+        raise RenditionError("The rendition carries a display rotation or transform.")
 
 
 def _check_track(trak: isobmff.Box, stbl: isobmff.Box, kind: str, movie_scale: int) -> None:
@@ -109,34 +122,21 @@ def _check_track(trak: isobmff.Box, stbl: isobmff.Box, kind: str, movie_scale: i
             raise RenditionError(f"The rendition's codec configuration holds {exc}.") from None
         if len(samples.durations(stbl)) != 1:
             raise RenditionError("The rendition's frames do not all last the same time.")
-    _check_edits(trak, stbl, kind, movie_scale)
+    _check_edits(trak, kind, movie_scale)
 
 
-def _check_edits(trak: isobmff.Box, stbl: isobmff.Box, kind: str, movie_scale: int) -> None:
-    lists = trak.find("edts", "elst")
-    if not lists:
+def _check_edits(trak: isobmff.Box, kind: str, movie_scale: int) -> None:
+    rows = samples.edits(trak)
+    if not rows:
         return
-    p = lists[0].payload
-    version, count = p[0], struct.unpack_from(">I", p, 4)[0]
-    if len(lists) != 1 or count != 1:
+    if len(rows) != 1 or len(trak.find("edts", "elst")) != 1:
         raise RenditionError("The rendition's edit list has more than one edit.")
-    fmt = ">QqHH" if version == 1 else ">IiHH"
-    shown, media_time, rate, fraction = struct.unpack_from(fmt, p, 8)
+    shown, media_time, rate, fraction = rows[0]
     limit = _MAX_AUDIO_PRIMING if kind == "soun" else 0
     if not 0 <= media_time <= limit or (rate, fraction) != (1, 0):
         raise RenditionError("The rendition's edit list hides or reorders part of the track.")
-    if kind == "vide" and abs(shown - _track_in_movie_ticks(trak, stbl, movie_scale)) > 1:
+    if kind == "vide" and abs(shown - samples.track_ticks(trak, movie_scale)) > 1:
         raise RenditionError("The rendition's edit list hides part of the video.")
-
-
-def _track_in_movie_ticks(trak: isobmff.Box, stbl: isobmff.Box, movie_scale: int) -> float:
-    media_ticks = sum(count * delta for count, delta in samples.durations(stbl))
-    return media_ticks * movie_scale / _timescale(trak.find("mdia", "mdhd")[0])
-
-
-def _timescale(header: isobmff.Box) -> int:
-    p = header.payload
-    return struct.unpack_from(">I", p, 20 if p[0] == 1 else 12)[0]
 
 
 def _check_slices(fh, stbl: isobmff.Box, spans: list[tuple[int, int]]) -> None:

@@ -61,3 +61,50 @@ def sample_spans(stbl: isobmff.Box) -> list[tuple[int, int]]:
 def durations(stbl: isobmff.Box) -> list[tuple[int, int]]:
     """(count, delta) runs of the stts table."""
     return [(c, d) for c, d in _table(_one(stbl, "stts"), "II", 2)]
+
+
+def timescale(header: isobmff.Box) -> int:
+    """The timescale of an mvhd or mdhd box."""
+    p = header.payload
+    return struct.unpack_from(">I", p, 20 if p[0] == 1 else 12)[0]
+
+
+def edits(trak: isobmff.Box) -> list[tuple[int, int, int, int]]:
+    """(shown duration in movie ticks, media start, rate, rate fraction) of each edit."""
+    rows = []
+    for elst in trak.find("edts", "elst"):
+        p = elst.payload
+        fmt = ">QqHH" if p[0] == 1 else ">IiHH"
+        width = struct.calcsize(fmt)
+        count = struct.unpack_from(">I", p, 4)[0]
+        if 8 + count * width > len(p):
+            raise RenditionError("The video's edit list is cut short.")
+        rows += [struct.unpack_from(fmt, p, 8 + i * width) for i in range(count)]
+    return rows
+
+
+def track_ticks(trak: isobmff.Box, movie_scale: int) -> float:
+    """The track's length (sum of its sample durations) in movie ticks."""
+    stbl = trak.find("mdia", "minf", "stbl")[0]
+    media = sum(count * delta for count, delta in durations(stbl))
+    return media * movie_scale / timescale(trak.find("mdia", "mdhd")[0])
+
+
+def first_composition_offset(trak: isobmff.Box) -> int:
+    """The first sample's composition offset (B-frame delay), 0 without a ctts table."""
+    for ctts in trak.find("mdia", "minf", "stbl", "ctts"):
+        if struct.unpack_from(">I", ctts.payload, 4)[0]:
+            return struct.unpack_from(">i", ctts.payload, 12)[0]
+    return 0
+
+
+def hides_frames(trak: isobmff.Box, movie_scale: int) -> bool:
+    """Whether the edit list shows anything but the whole track once, from its first picture."""
+    rows = edits(trak)
+    if not rows:
+        return False
+    if len(rows) != 1:
+        return True
+    shown, media_time, rate, fraction = rows[0]
+    return (media_time != first_composition_offset(trak) or (rate, fraction) != (1, 0)
+            or shown + 1 < track_ticks(trak, movie_scale) - media_time * movie_scale / timescale(trak.find("mdia", "mdhd")[0]))

@@ -2,6 +2,7 @@
 scaled, at a constant rate, tone-mapped to SDR when HDR, re-encoded by the H.264 writer."""
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -10,7 +11,8 @@ import av
 import av.error
 import numpy as np
 
-from gatekeeper.media.rendition import tonemap
+from gatekeeper.media.containers import BrokenFile, isobmff, mp4
+from gatekeeper.media.rendition import samples, tonemap
 from gatekeeper.media.rendition.base import RenditionError, fit
 from gatekeeper.media.rendition.h264 import H264Writer
 from gatekeeper.media.rendition.timing import ConstantRate, video_rate
@@ -34,9 +36,23 @@ def render_video(src: Path, dst: Path, side: int, keep_audio: bool) -> Written:
     """Re-encode the main video track of src into dst; raises RenditionError."""
     try:
         with av.open(str(src), metadata_errors="replace") as container:
-            return _render(container, dst, side, keep_audio)
+            written = _render(container, dst, side, keep_audio)
     except av.error.FFmpegError as exc:
         raise RenditionError(f"The video cannot be read ({exc}).") from None
+    if _has_edits(src):
+        written.notes.append("edit list applied (frames it hides are not published)")
+    return written
+
+
+def _has_edits(src: Path) -> bool:
+    """Whether the source's video edit list hides frames (for the Manager's note only)."""
+    try:
+        root = mp4.read_moov(src)
+        movie_scale = samples.timescale(root.find("moov", "mvhd")[0])
+        return any(samples.hides_frames(trak, movie_scale) for trak in root.find("moov", "trak")
+                   if isobmff.handler(trak)[0] == "vide")
+    except (BrokenFile, RenditionError, IndexError, struct.error):
+        return False  # FFmpeg read it; the note is only a courtesy
 
 
 def _main_video(container):
@@ -56,18 +72,23 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
     writer = None
     clock = ConstantRate(rate)
     previous, start, end = None, None, 0.0
+    early_sound: list = []  # sound decoded before the first picture, written once the writer exists
     try:
         for packet in container.demux([s for s in (video, audio) if s is not None]):
             for frame in packet.decode():
                 if packet.stream is not video:
                     if writer is not None:
                         writer.write_audio(frame)
+                    else:
+                        early_sound.append(frame)
                     continue
                 if frame.time is None:
                     continue
                 if start is None:
                     start = frame.time
                     writer = _open_writer(dst, frames.size(frame), rate, audio)
+                    for sound in early_sound:
+                        writer.write_audio(sound)
                 seconds = frame.time - start
                 copies = clock.place(seconds)
                 if copies:
@@ -131,7 +152,7 @@ class _Frames:
             self.notes.append("turned upright")
         if self.out_size != (first.width, first.height) and self.out_size[::-1] != (first.width, first.height):
             self.notes.append(f"scaled to {w}x{h}")
-        transfer = int(first.color_trc or 0)
+        transfer = int(first.color_trc or self.stream.codec_context.color_trc or 0)
         if transfer in tonemap.HDR_TRANSFERS:
             self._transfer = transfer
             self.notes.append(f"{tonemap.HDR_TRANSFERS[transfer]} tone-mapped to SDR")

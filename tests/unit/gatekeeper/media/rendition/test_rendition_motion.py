@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from gatekeeper.media.base import Kind
-from gatekeeper.media.rendition import output_kind, render, verify_rendition
+from gatekeeper.media.rendition import RenditionError, output_kind, render, verify_rendition
 from tests.media_checks import is_upright
 from tests.media_factory import upright_picture
 from tests.rendition_clips import (frames_of, hide_with_edit_list, save_animation, set_rotation, solid, write_clip,
@@ -56,6 +56,7 @@ def test_an_edit_list_hides_frames_that_are_not_published(tmp_path):
     values = greys(rendition.path)
     assert rendition.frames == len(values) == 10
     assert abs(values[0] - 80) <= 6 and abs(values[-1] - 152) <= 6
+    assert any(note.startswith("edit list applied") for note in rendition.notes)
 
 
 def test_a_120_fps_clip_keeps_its_rate_and_a_one_frame_event(tmp_path):
@@ -113,3 +114,25 @@ def test_hdr_comes_out_sdr_with_mid_grey_still_mid_grey(tmp_path, transfer):
     level = float(np.mean(frames_of(rendition.path)[0]))
     assert 85 <= level <= 135, level
     assert any("tone-mapped to SDR" in note for note in rendition.notes)
+
+
+def test_an_animation_longer_than_ten_minutes_is_refused_and_leaves_nothing(tmp_path):
+    frames = [Image.new("L", (8, 8), v) for v in range(0, 250, 2)]
+    src = save_animation(tmp_path / "long.gif", "GIF", frames, [5000] * len(frames))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RenditionError, match="too long"):
+        render(src, out)
+    assert list(out.iterdir()) == []
+
+
+def test_an_ordinary_clip_has_no_edit_list_note(tmp_path):
+    rendition = made(tmp_path, write_clip(tmp_path / "plain.mp4", [solid(50)] * 5, 30))
+    assert not any("edit list" in note for note in rendition.notes)
+
+
+def test_b_frame_delay_in_an_edit_list_is_not_reported_as_hiding_frames(tmp_path):
+    src = write_clip(tmp_path / "bframes.mp4", [solid(i * 9) for i in range(12)], 30, options={"preset": "medium"})
+    rendition = made(tmp_path, src)
+    assert rendition.frames == 12
+    assert not any("edit list" in note for note in rendition.notes)

@@ -7,7 +7,7 @@ from PIL import Image
 
 from gatekeeper.media.base import Kind
 from gatekeeper.media.rendition import RenditionError, output_kind, render, verify_rendition
-from tests.rendition_clips import PLANTED, solid, tampered, write_clip
+from tests.rendition_clips import PLANTED, set_rotation, solid, tampered, write_clip
 
 
 @pytest.fixture
@@ -114,3 +114,17 @@ def test_output_kind_refuses_what_it_does_not_know(tmp_path):
         output_kind(path)
     with pytest.raises(RenditionError, match="cannot be read"):
         output_kind(tmp_path / "missing.jpg")
+
+
+def test_a_display_rotation_is_refused(tmp_path, clean):
+    turned = tmp_path / "turned.mp4"
+    turned.write_bytes(clean.read_bytes())
+    set_rotation(turned, 90)
+    with pytest.raises(RenditionError, match="rotation"):
+        verify_rendition(turned, Kind.VIDEO)
+
+
+def test_a_stem_that_is_not_a_plain_name_is_a_programming_error(tmp_path, clean):
+    for stem in ("../x", "", ".hidden", "a/b"):
+        with pytest.raises(ValueError):
+            render(clean, tmp_path, stem=stem)
