@@ -7,6 +7,8 @@ so no message of any kind, planted or the encoder's own, can be published.
 """
 from __future__ import annotations
 
+import queue
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -31,13 +33,16 @@ _CONTAINER_OPTIONS = {"movflags": "+faststart", "fflags": "+bitexact"}
 class H264Writer:
     """Writes yuv420p frames of one size at a constant rate (and optionally AAC audio) to path.
 
-    Frames are numbered by the writer: frame n is shown at n / rate. Close with `close()`;
-    raises RenditionError.
+    Frames are numbered by the writer: frame n is shown at n / rate. Encoding runs on a
+    thread of its own (PyAV releases the GIL), so it overlaps the caller's decoding and
+    scaling; a frame handed to write() must not be changed afterwards. Finish with `close()`
+    (raises RenditionError) or, on failure, `abort()`.
     """
 
     def __init__(self, path: Path, width: int, height: int, rate: Fraction, *,
                  audio_rate: int | None = None, audio_layout: str = "stereo") -> None:
-        self.frames = 0
+        self.frames = 0  # frames handed to write()
+        self._sent = 0  # frames handed to the encoder
         self.rate = Fraction(rate)
         try:
             self._out = av.open(str(path), "w", format="mp4", options=dict(_CONTAINER_OPTIONS))
@@ -46,6 +51,7 @@ class H264Writer:
             self._audio = self._add_audio(audio_rate, audio_layout) if audio_rate else None
         except av.error.FFmpegError as exc:
             raise RenditionError(f"The video encoder could not start ({exc}).") from None
+        self._pipe = _Pipe(self._work)
 
     def _configure_video(self, width: int, height: int) -> None:
         stream = self._video
@@ -74,21 +80,30 @@ class H264Writer:
 
     def write(self, frame: av.VideoFrame, copies: int = 1) -> None:
         """Append `copies` output frames showing `frame` (yuv420p at the writer's size)."""
-        for _ in range(copies):
-            # Safe to re-send one frame: the encoder takes its own reference, pts included.
-            # Our own tick, not the stream's: the muxer changes the stream's time base once the
-            # header is written, while frames are still on their way through the encoder.
-            frame.pts, frame.time_base = self.frames, self._tick
-            frame.pict_type = av.video.frame.PictureType.NONE
-            self.frames += 1
-            self._mux_video(self._encode(self._video, frame))
+        if copies > 0:
+            self.frames += copies
+            self._pipe.put(frame, copies)
 
     def write_audio(self, frame: av.AudioFrame) -> None:
         if self._audio is not None:
+            self._pipe.put(frame, 0)
+
+    def _work(self, frame, copies: int) -> None:
+        if copies == 0:
             frame.pts = None  # the encoder numbers samples itself; source gaps are not kept
             self._mux(self._encode(self._audio, frame))
+            return
+        for _ in range(copies):
+            # Safe to re-send one frame: the encoder takes its own reference, pts included.
+            # Our own tick, not the stream's: the muxer changes the stream's time base once
+            # the header is written, while frames are still on their way through the encoder.
+            frame.pts, frame.time_base = self._sent, self._tick
+            frame.pict_type = av.video.frame.PictureType.NONE
+            self._sent += 1
+            self._mux_video(self._encode(self._video, frame))
 
     def close(self) -> None:
+        self._pipe.join()
         try:
             self._mux_video(self._encode(self._video, None))
             if self._audio is not None:
@@ -98,6 +113,10 @@ class H264Writer:
             raise RenditionError(f"The video could not be written ({exc}).") from None
 
     def abort(self) -> None:
+        try:
+            self._pipe.join()
+        except BaseException:  # noqa: BLE001 - the first error is already on its way up
+            pass
         try:
             self._out.close()
         except av.error.FFmpegError:
@@ -135,3 +154,37 @@ def _slices_only(packet: av.Packet, stream) -> av.Packet:
     fresh.time_base, fresh.is_keyframe = packet.time_base, packet.is_keyframe
     fresh.stream = stream
     return fresh
+
+
+class _Pipe:
+    """A bounded queue feeding one worker thread; the worker's first error is raised to the
+    caller on its next put() or at join(), and the worker then only drains the queue."""
+
+    _DEPTH = 8  # frames in flight: enough to keep both sides busy, little memory
+
+    def __init__(self, work) -> None:
+        self._work = work
+        self._queue: queue.Queue = queue.Queue(maxsize=self._DEPTH)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="rendition-encoder", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._work(*item)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = exc
+
+    def put(self, *item) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def join(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error

@@ -99,3 +99,22 @@ def test_fit_never_enlarges_and_keeps_video_sizes_even():
     assert fit(1921, 1081, 1280, even=True) == (1280, 720)
     with pytest.raises(RenditionError):
         fit(0, 10, 100)
+
+
+def test_an_encoder_thread_error_reaches_the_caller_and_the_thread_ends():
+    from gatekeeper.media.rendition.h264 import _Pipe
+
+    seen = []
+
+    def work(item):
+        seen.append(item)
+        raise RenditionError("encoder broke")
+
+    pipe = _Pipe(work)
+    pipe.put(1)
+    with pytest.raises(RenditionError, match="encoder broke"):
+        for item in range(2, 100):
+            pipe.put(item)
+    with pytest.raises(RenditionError):
+        pipe.join()
+    assert seen == [1] and not pipe._thread.is_alive()
