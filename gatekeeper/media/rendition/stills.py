@@ -62,9 +62,9 @@ def _eight_bit(im: Image.Image, key, notes: list[str]) -> tuple[Image.Image, int
         scaled = np.clip(np.nan_to_num(values) / top * 255.0, 0, 255)
         notes.append("floating-point samples converted to 8 bits")
         return Image.fromarray((scaled + 0.5).astype(np.uint8), "L"), None
-    wide = values.astype(np.int64)
-    mask = wide == key if isinstance(key, int) else None
-    eight = ((np.clip(wide, 0, 65535) * 255 + 32767) // 65535).astype(np.uint8)
+    mask = values == key if isinstance(key, int) else None
+    # 65535 * 255 fits in 32 bits; rounding to nearest maps 0 -> 0 and 65535 -> 255.
+    eight = ((np.clip(values, 0, 65535).astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
     notes.append("16-bit samples scaled to 8 bits")
     if mask is None or not mask.any():
         return Image.fromarray(eight, "L"), None
