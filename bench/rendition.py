@@ -86,7 +86,8 @@ def decode_clip(path: Path) -> None:
 def line(name: str, times: list[float], floor: list[float] | None = None) -> str:
     text = f"  {name:<34} median {statistics.median(times):7.3f} s   min {min(times):7.3f} s"
     if floor:
-        text += f"   x{statistics.median(times) / statistics.median(floor):.2f} of the floor (min x{min(times) / min(floor):.2f})"
+        median, fastest = statistics.median(times) / statistics.median(floor), min(times) / min(floor)
+        text += f"   x{median:.2f} of the floor (min x{fastest:.2f})"
     return text
 
 

@@ -54,7 +54,8 @@ def _check_photo(path: Path) -> None:
         raise RenditionError(f"The rendition is broken ({exc}).") from None
     extra = [s.name for s in layout.segments if s.name not in _JPEG_SEGMENTS]
     if extra or layout.end != len(data):
-        raise RenditionError("The rendition holds more than picture data: " + ", ".join(extra or ["trailing bytes"]) + ".")
+        found = ", ".join(extra or ["trailing bytes"])
+        raise RenditionError(f"The rendition holds more than picture data: {found}.")
     with Image.open(path, formats=["JPEG"]) as im:
         if im.mode != "RGB":
             raise RenditionError(f"The rendition is a {im.mode} picture, not 8-bit RGB.")
@@ -98,7 +99,8 @@ _IDENTITY = (1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30)
 def _check_upright(root: isobmff.Box) -> None:
     """The pixels are already upright: a display matrix would make players show them turned."""
     mvhd = root.find("moov", "mvhd")[0].payload
-    movie_matrix = struct.unpack_from(">9i", mvhd, (4 + 8 + 8 + 4 + 8 if mvhd[0] == 1 else 4 + 4 + 4 + 4 + 4) + 4 + 2 + 10)
+    times = 4 + 8 + 8 + 4 + 8 if mvhd[0] == 1 else 4 + 4 + 4 + 4 + 4  # version, dates, timescale, duration
+    movie_matrix = struct.unpack_from(">9i", mvhd, times + 4 + 2 + 10)  # rate, volume, reserved
     matrices = [movie_matrix] + [isobmff.tkhd_fields(t)["matrix"] for t in root.find("moov", "trak", "tkhd")]
     if any(m != _IDENTITY for m in matrices):
         raise RenditionError("The rendition carries a display rotation or transform.")

@@ -106,5 +106,6 @@ def hides_frames(trak: isobmff.Box, movie_scale: int) -> bool:
     if len(rows) != 1:
         return True
     shown, media_time, rate, fraction = rows[0]
+    skipped = media_time * movie_scale / timescale(trak.find("mdia", "mdhd")[0])
     return (media_time != first_composition_offset(trak) or (rate, fraction) != (1, 0)
-            or shown + 1 < track_ticks(trak, movie_scale) - media_time * movie_scale / timescale(trak.find("mdia", "mdhd")[0]))
+            or shown + 1 < track_ticks(trak, movie_scale) - skipped)
