@@ -10,13 +10,10 @@ from PIL import Image, ImageSequence
 
 from gatekeeper.media import pictures
 from gatekeeper.media.rendition import stills
-from gatekeeper.media.rendition.base import RenditionError, fit
+from gatekeeper.media.rendition.base import MAX_SECONDS, RenditionError, fit
 from gatekeeper.media.rendition.h264 import H264Writer
 from gatekeeper.media.rendition.timing import MAX_HOLD_MS, animation_copies, animation_rate, shown_ms
 from gatekeeper.media.rendition.videos import Written
-
-# As long as the longest video the sanitiser accepts; a longer animation is a bomb, not a picture.
-MAX_SECONDS = 600
 
 
 def render_animation(im: Image.Image, dst: Path, side: int) -> Written:

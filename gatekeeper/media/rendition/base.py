@@ -11,6 +11,9 @@ VIDEO_LONG_SIDE = 1280
 # A viewer sees transparent pixels over the page; renditions assume a white page.
 BACKGROUND = (255, 255, 255)
 JPEG_QUALITY = 90
+# As long as the longest video the sanitiser accepts: a rendition that would play longer
+# (an animation of long pauses, timestamps with a gap of hours) is a bomb, not a video.
+MAX_SECONDS = 600
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 
 from gatekeeper.media.containers import BrokenFile, isobmff, mp4
 from gatekeeper.media.rendition import samples, tonemap
-from gatekeeper.media.rendition.base import RenditionError, fit
+from gatekeeper.media.rendition.base import MAX_SECONDS, RenditionError, fit
 from gatekeeper.media.rendition.h264 import H264Writer
 from gatekeeper.media.rendition.timing import ConstantRate, video_rate
 from gatekeeper.media.video import VIDEO_CODECS
@@ -90,6 +90,8 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                     for sound in early_sound:
                         writer.write_audio(sound)
                 seconds = frame.time - start
+                if seconds > MAX_SECONDS:
+                    raise RenditionError(f"The video would play for over {MAX_SECONDS} seconds, too long to publish.")
                 copies = clock.place(seconds)
                 if copies:
                     writer.write(previous, copies)

@@ -136,3 +136,13 @@ def test_b_frame_delay_in_an_edit_list_is_not_reported_as_hiding_frames(tmp_path
     rendition = made(tmp_path, src)
     assert rendition.frames == 12
     assert not any("edit list" in note for note in rendition.notes)
+
+
+def test_a_timestamp_gap_of_hours_is_refused_and_leaves_nothing(tmp_path):
+    times = [0, 33, 4 * 3600 * 1000]
+    src = write_clip(tmp_path / "gap.mp4", [solid(40)] * 3, 30, times=times, time_base=Fraction(1, 1000))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RenditionError, match="too long"):
+        render(src, out)
+    assert list(out.iterdir()) == []
