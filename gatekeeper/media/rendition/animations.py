@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import numpy as np
 from PIL import Image, ImageSequence
 
 from gatekeeper.media import pictures
 from gatekeeper.media.rendition import stills
 from gatekeeper.media.rendition.base import MAX_SECONDS, RenditionError, fit
-from gatekeeper.media.rendition.h264 import H264Writer
+from gatekeeper.media.rendition.h264 import BT709, H264Writer, from_rgb
 from gatekeeper.media.rendition.timing import MAX_HOLD_MS, animation_copies, animation_rate, shown_ms
 from gatekeeper.media.rendition.videos import Written
 
@@ -33,7 +32,7 @@ def render_animation(im: Image.Image, dst: Path, side: int) -> Written:
     orientation = pictures.orientation_of(im)
     width, height = (im.height, im.width) if orientation in (5, 6, 7, 8) else (im.width, im.height)
     size = fit(width, height, side, even=True)
-    writer = H264Writer(dst, size[0], size[1], rate)
+    writer = H264Writer(dst, size[0], size[1], rate, colour=BT709)
     try:
         for index, frame in enumerate(ImageSequence.Iterator(im)):
             frame_notes: list[str] = []
@@ -41,8 +40,7 @@ def render_animation(im: Image.Image, dst: Path, side: int) -> Written:
             if index == 0:
                 notes += frame_notes
             picture = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-            writer.write(av.VideoFrame.from_ndarray(np.asarray(picture), format="rgb24").reformat(format="yuv420p"),
-                         copies[index])
+            writer.write(from_rgb(np.asarray(picture)), copies[index])
         writer.close()
     except BaseException:
         writer.abort()

@@ -25,7 +25,7 @@ _JPEG_SEGMENTS = frozenset({"SOI", "APP0:JFIF", "DQT", "SOF0", "SOF2", "DHT", "D
 _TOP = (["ftyp", "moov", "mdat"], ["ftyp", "moov", "free", "mdat"])
 _STBL = {"vide": {"stsd", "stts", "stss", "stsc", "stsz", "stco", "co64"},
          "soun": {"stsd", "stts", "stsc", "stsz", "stco", "co64", "sgpd", "sbgp"}}
-_ENTRIES = {"vide": ("avc1", {"avcC", "btrt"}), "soun": ("mp4a", {"esds", "btrt"})}
+_ENTRIES = {"vide": ("avc1", {"avcC", "btrt", "colr"}), "soun": ("mp4a", {"esds", "btrt"})}
 # AAC encoders start with 1024 samples of priming that the edit list hides: no picture, and
 # audio is only there when the Manager asked for it.
 _MAX_AUDIO_PRIMING = 2048
@@ -122,9 +122,17 @@ def _check_track(trak: isobmff.Box, stbl: isobmff.Box, kind: str, movie_scale: i
             nal.check_avcc(configs[0].payload)
         except nal.NotAllowed as exc:
             raise RenditionError(f"The rendition's codec configuration holds {exc}.") from None
+        for colr in entries[0].find("colr"):
+            _check_colr(colr.payload)
         if len(samples.durations(stbl)) != 1:
             raise RenditionError("The rendition's frames do not all last the same time.")
     _check_edits(trak, kind, movie_scale)
+
+
+def _check_colr(payload: bytes) -> None:
+    """A colour description is four numbers and a range bit: nclx, exactly 11 bytes, no profile."""
+    if len(payload) != 11 or payload[:4] != b"nclx" or payload[10] & 0x7F:
+        raise RenditionError("The rendition's colour description is not a plain nclx record.")
 
 
 def _check_edits(trak: isobmff.Box, kind: str, movie_scale: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -30,6 +31,27 @@ AUDIO_BITRATE = 128_000
 _CONTAINER_OPTIONS = {"movflags": "+faststart", "fflags": "+bitexact"}
 
 
+@dataclass(frozen=True)
+class Colour:
+    """How the encoded pixels are to be read back (FFmpeg's enum values), written into the
+    stream's VUI so a player does not have to guess from the picture size."""
+
+    primaries: int
+    transfer: int
+    matrix: int
+    full_range: bool = False
+
+
+# What renditions made from RGB pixels (animations, tone-mapped HDR) are: BT.709, limited range.
+BT709 = Colour(1, 1, 1)
+BT709_MATRIX = av.video.reformatter.Colorspace.ITU709
+
+
+def from_rgb(pixels) -> av.VideoFrame:
+    """An RGB array (h, w, 3 uint8) as a BT.709 limited-range yuv420p frame."""
+    return av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format="yuv420p", dst_colorspace=BT709_MATRIX)
+
+
 class H264Writer:
     """Writes yuv420p frames of one size at a constant rate (and optionally AAC audio) to path.
 
@@ -40,7 +62,7 @@ class H264Writer:
     """
 
     def __init__(self, path: Path, width: int, height: int, rate: Fraction, *,
-                 audio_rate: int | None = None, audio_layout: str = "stereo") -> None:
+                 colour: Colour | None = None, audio_rate: int | None = None, audio_layout: str = "stereo") -> None:
         self.frames = 0  # frames handed to write()
         self._sent = 0  # frames handed to the encoder
         self.rate = Fraction(rate)
@@ -48,6 +70,10 @@ class H264Writer:
             self._out = av.open(str(path), "w", format="mp4", options=dict(_CONTAINER_OPTIONS))
             self._video = self._out.add_stream("libx264", rate=self.rate)
             self._configure_video(width, height)
+            if colour is not None:
+                context = self._video.codec_context
+                context.color_primaries, context.color_trc = colour.primaries, colour.transfer
+                context.colorspace, context.color_range = colour.matrix, 2 if colour.full_range else 1
             self._audio = self._add_audio(audio_rate, audio_layout) if audio_rate else None
         except av.error.FFmpegError as exc:
             raise RenditionError(f"The video encoder could not start ({exc}).") from None

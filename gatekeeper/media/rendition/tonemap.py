@@ -63,18 +63,26 @@ def eetf(nits: np.ndarray, source_peak: float = SOURCE_PEAK, target_peak: float 
     return pq_eotf(np.where(e < knee, e, rolled) * top)
 
 
-def ycbcr_to_rgb(yuv: np.ndarray, full_range: bool) -> np.ndarray:
-    """BT.2020 Y'CbCr (h, w, 3) uint16 (16-bit scaled) to non-linear R'G'B' floats 0-1."""
+def _ycbcr_matrix(full_range: bool) -> np.ndarray:
+    """The 3x4 affine matrix from 16-bit BT.2020 Y'CbCr codes to R'G'B' signal 0-1."""
     if full_range:
-        scale, offset = np.float32(1 / 65535), np.array([0, -0.5, -0.5], np.float32)
+        scale, offset = np.full(3, 1 / 65535), np.array([0, -0.5, -0.5])
     else:
-        scale = np.array([255 / 219, 255 / 224, 255 / 224], np.float32) / 65535
-        offset = np.array([-16 / 219, -128 / 224, -128 / 224], np.float32)
+        scale = np.array([255 / 219, 255 / 224, 255 / 224]) / 65535
+        offset = np.array([-16 / 219, -128 / 224, -128 / 224])
     to_rgb = np.array([[1, 0, 2 * (1 - _KR)],
                        [1, -2 * (1 - _KB) * _KB / (1 - _KR - _KB), -2 * (1 - _KR) * _KR / (1 - _KR - _KB)],
-                       [1, 2 * (1 - _KB), 0]], np.float32)
+                       [1, 2 * (1 - _KB), 0]])
+    return np.hstack([to_rgb * scale, (to_rgb @ offset)[:, None]])
+
+
+_YCBCR = {True: _ycbcr_matrix(True), False: _ycbcr_matrix(False)}
+
+
+def ycbcr_to_rgb(yuv: np.ndarray, full_range: bool) -> np.ndarray:
+    """BT.2020 Y'CbCr (h, w, 3) uint16 (16-bit scaled) to non-linear R'G'B' floats 0-1."""
     # cv2.transform applies a matrix to every pixel in SIMD; numpy's (N, 3) @ (3, 3) is 20x slower.
-    return cv2.transform(yuv.astype(np.float32) * scale + offset, to_rgb)
+    return cv2.transform(yuv.astype(np.float32), _YCBCR[full_range])
 
 
 # Transfer functions are tabulated: a frame then costs a few table look-ups instead of
@@ -90,7 +98,7 @@ def _index(values: np.ndarray) -> np.ndarray:
 
 
 def _light_index(relative: np.ndarray) -> np.ndarray:
-    return _index(np.sqrt(np.maximum(relative, 0)))
+    return _index(cv2.sqrt(cv2.max(relative, 0.0)))
 
 
 _PQ_NITS = pq_eotf(_SIGNAL).astype(np.float32)
@@ -102,16 +110,19 @@ _NITS_RANGE = 10000.0
 _EETF_RATIO = (eetf(np.maximum(_ROOT ** 2 * _NITS_RANGE, 1e-6)) / np.maximum(_ROOT ** 2 * _NITS_RANGE, 1e-6)
                / REFERENCE_WHITE).astype(np.float32)
 _LUMA_ROW = _BT2020_LUMA[None, :]
-_SDR_CODE = np.rint(np.power(_ROOT ** 2, 1 / 2.4) * 255).astype(np.uint8)
 
 
 def to_sdr(yuv: np.ndarray, transfer: int, full_range: bool) -> np.ndarray:
     """One HDR frame (h, w, 3 uint16 Y'CbCr) as SDR BT.709 RGB (h, w, 3 uint8)."""
-    signal = _index(ycbcr_to_rgb(yuv, full_range))
+    # Straight to table indices: the 12-bit quantisation folded into the colour matrix.
+    index = cv2.transform(yuv.astype(np.float32), _YCBCR[full_range] * (_STEPS - 1) + [[0, 0, 0, 0.5]] * 3)
+    signal = np.clip(index, 0, _STEPS - 1, out=index).astype(np.uint16)
     if transfer == PQ:
         nits = _PQ_NITS[signal]
     else:
         scene = _HLG_SCENE[signal]
         nits = scene * _HLG_OOTF[_light_index(cv2.transform(scene, _LUMA_ROW))][..., None]
     relative = nits * _EETF_RATIO[_light_index(cv2.transform(nits, _LUMA_ROW) / _NITS_RANGE)][..., None]
-    return _SDR_CODE[_light_index(np.minimum(cv2.transform(relative, _BT2020_TO_709), 1))]
+    linear = cv2.max(cv2.transform(relative, _BT2020_TO_709), 0.0)
+    # convertScaleAbs rounds and saturates to 8 bits: everything above SDR white is white.
+    return cv2.convertScaleAbs(cv2.pow(linear, 1 / 2.4), alpha=255.0)

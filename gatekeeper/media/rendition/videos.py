@@ -14,7 +14,7 @@ import numpy as np
 from gatekeeper.media.containers import BrokenFile, isobmff, mp4
 from gatekeeper.media.rendition import samples, tonemap
 from gatekeeper.media.rendition.base import MAX_SECONDS, RenditionError, fit
-from gatekeeper.media.rendition.h264 import H264Writer
+from gatekeeper.media.rendition.h264 import BT709, Colour, H264Writer, from_rgb
 from gatekeeper.media.rendition.timing import ConstantRate, video_rate
 from gatekeeper.media.video import VIDEO_CODECS
 
@@ -86,7 +86,7 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                     continue
                 if start is None:
                     start = frame.time
-                    writer = _open_writer(dst, frames.size(frame), rate, audio)
+                    writer = _open_writer(dst, frames.size(frame), rate, audio, frames.colour)
                     for sound in early_sound:
                         writer.write_audio(sound)
                 seconds = frame.time - start
@@ -114,11 +114,11 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
     return Written(width, height, writer.frames, rate, writer.has_audio, notes)
 
 
-def _open_writer(dst: Path, size: tuple[int, int], rate: Fraction, audio) -> H264Writer:
+def _open_writer(dst: Path, size: tuple[int, int], rate: Fraction, audio, colour: Colour | None) -> H264Writer:
     if audio is None:
-        return H264Writer(dst, size[0], size[1], rate)
+        return H264Writer(dst, size[0], size[1], rate, colour=colour)
     layout = "mono" if audio.codec_context.channels == 1 else "stereo"
-    return H264Writer(dst, size[0], size[1], rate, audio_rate=audio.codec_context.sample_rate or 48000,
+    return H264Writer(dst, size[0], size[1], rate, colour=colour, audio_rate=audio.codec_context.sample_rate or 48000,
                       audio_layout=layout)
 
 
@@ -140,6 +140,7 @@ class _Frames:
         self._turns = 0
         self._transfer = None
         self._last_step = None
+        self.colour: Colour | None = None
 
     def size(self, first) -> tuple[int, int]:
         """Fix the output geometry from the first frame (display aspect, rotation, long side)."""
@@ -157,7 +158,10 @@ class _Frames:
         transfer = int(first.color_trc or self.stream.codec_context.color_trc or 0)
         if transfer in tonemap.HDR_TRANSFERS:
             self._transfer = transfer
+            self.colour = BT709
             self.notes.append(f"{tonemap.HDR_TRANSFERS[transfer]} tone-mapped to SDR")
+        else:
+            self.colour = _source_colour(first)
         return self.out_size
 
     def convert(self, frame) -> av.VideoFrame:
@@ -166,7 +170,7 @@ class _Frames:
         if self._transfer is not None:
             yuv = frame.reformat(w, h, "yuv444p16le", interpolation=_AREA).to_ndarray()
             rgb = tonemap.to_sdr(yuv, self._transfer, int(frame.color_range or 0) == _FULL_RANGE)
-            out = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+            out = from_rgb(rgb)
         else:
             out = frame.reformat(w, h, "yuv420p", interpolation=_AREA)
         return _turned(out, self._turns) if self._turns else out
@@ -177,6 +181,19 @@ class _Frames:
         if self._last_step is not None and frame.duration and frame.duration != self._last_step:
             self.variable = True
         self._last_step = frame.duration or self._last_step
+
+
+_UNSPECIFIED = 2
+
+
+def _source_colour(frame) -> Colour | None:
+    """The source's colour description, kept because scaling leaves the pixels in its matrix
+    and range (a full-range phone clip stays full range); None when the source says nothing."""
+    values = [int(v or _UNSPECIFIED) for v in (frame.color_primaries, frame.color_trc, frame.colorspace)]
+    full = int(frame.color_range or 0) == _FULL_RANGE
+    if all(v == _UNSPECIFIED for v in values) and not full:
+        return None
+    return Colour(*values, full_range=full)
 
 
 def _turned(frame: av.VideoFrame, turns: int) -> av.VideoFrame:

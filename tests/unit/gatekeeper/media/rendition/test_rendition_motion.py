@@ -146,3 +146,15 @@ def test_a_timestamp_gap_of_hours_is_refused_and_leaves_nothing(tmp_path):
     with pytest.raises(RenditionError, match="too long"):
         render(src, out)
     assert list(out.iterdir()) == []
+
+
+def test_animation_colours_survive_the_trip_through_yuv(tmp_path):
+    colours = [(220, 30, 30), (30, 200, 40), (30, 40, 220)]
+    frames = [Image.new("RGB", (64, 48), c) for c in colours]
+    rendition = made(tmp_path, save_animation(tmp_path / "colours.png", "PNG", frames, [100] * 3))
+    with av.open(str(rendition.path)) as container:
+        decoded = [f.to_ndarray(format="rgb24", src_colorspace=av.video.reformatter.Colorspace.ITU709)
+                   for f in container.decode(video=0)]
+        assert container.streams.video[0].codec_context.colorspace == 1, "tagged BT.709"
+    for frame, colour in zip(decoded, colours):
+        assert np.abs(frame.reshape(-1, 3).mean(0) - colour).max() < 10

@@ -128,3 +128,12 @@ def test_a_stem_that_is_not_a_plain_name_is_a_programming_error(tmp_path, clean)
     for stem in ("../x", "", ".hidden", "a/b"):
         with pytest.raises(ValueError):
             render(clean, tmp_path, stem=stem)
+
+
+def test_a_colour_description_other_than_a_bare_nclx_is_refused():
+    from gatekeeper.media.rendition.checks import _check_colr
+
+    _check_colr(b"nclx\x00\x01\x00\x01\x00\x01\x00")
+    for payload in (b"nclx\x00\x01\x00\x01\x00\x01\x00X", b"prof" + b"\x00" * 7, b"nclx\x00\x01\x00\x01\x00\x01\x01"):
+        with pytest.raises(RenditionError, match="colour description"):
+            _check_colr(payload)
