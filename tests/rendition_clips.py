@@ -1,0 +1,157 @@
+"""Videos and animations made on the spot for the rendition tests, and the ways an attacker
+bends them: a patched edit list, a display matrix, planted NAL units, a padded avcC."""
+from __future__ import annotations
+
+import struct
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+from gatekeeper.media.containers import mp4
+
+PLANTED = b"GKPLANTED-NAL-Z9Q4"
+
+
+def solid(value, size=(64, 48)) -> np.ndarray:
+    """An RGB frame of one grey level (or colour)."""
+    colour = value if isinstance(value, tuple) else (value, value, value)
+    return np.broadcast_to(np.array(colour, np.uint8), (size[1], size[0], 3)).copy()
+
+
+def write_clip(path: Path, frames: list[np.ndarray], rate=30, *, times: list[int] | None = None, time_base=None,
+               audio: bool = False, codec: str = "libx264", options: dict | None = None) -> Path:
+    """An MP4 of the given RGB frames; `times` (in time_base) makes it variable-rate."""
+    height, width = frames[0].shape[:2]
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream(codec, rate=rate)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = options or {"preset": "ultrafast"}
+        if time_base is not None:
+            stream.time_base = stream.codec_context.time_base = time_base
+        sound = out.add_stream("aac", rate=48000) if audio else None
+        tb = time_base or Fraction(1, rate)
+        for index, pixels in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts, frame.time_base = (times[index] if times else index), tb
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+        if sound is not None:
+            seconds = len(frames) / rate
+            for i in range(int(seconds * 48000 / 1024)):
+                tone = np.sin(np.arange(1024) / 10.0).astype(np.float32)[None].repeat(2, 0) * 0.2
+                chunk = av.AudioFrame.from_ndarray(tone, format="fltp", layout="stereo")
+                chunk.sample_rate, chunk.pts = 48000, i * 1024
+                for packet in sound.encode(chunk):
+                    out.mux(packet)
+            for packet in sound.encode(None):
+                out.mux(packet)
+    return path
+
+
+def write_hdr_clip(path: Path, luma: int, transfer: int, frames: int = 6, codec: str = "libx265") -> Path:
+    """A 10-bit BT.2020 clip of one grey level (10-bit limited-range luma code), tagged HLG or PQ."""
+    width, height = 64, 48
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream(codec, rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p10le"
+        ctx = stream.codec_context
+        ctx.color_primaries, ctx.color_trc, ctx.colorspace, ctx.color_range = 9, transfer, 9, 1
+        if codec == "libx265":
+            stream.options = {"preset": "ultrafast", "x265-params": "log-level=error"}
+        planes = [np.full((height, width), luma, np.uint16), np.full((height // 2, width // 2), 512, np.uint16),
+                  np.full((height // 2, width // 2), 512, np.uint16)]
+        for index in range(frames):
+            frame = av.VideoFrame(width, height, "yuv420p10le")
+            for plane, values in zip(frame.planes, planes):
+                view = np.frombuffer(plane, np.uint16).reshape(plane.height, plane.line_size // 2)
+                view[:, :plane.width] = values
+            frame.color_primaries, frame.color_trc, frame.colorspace, frame.color_range = 9, transfer, 9, 1
+            frame.pts = index
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def _moov_child(path: Path, *kinds: str):
+    root = mp4.read_moov(path)
+    moov = root.find("moov")[0]
+    return moov, moov.find(*kinds)
+
+
+def _timescale(payload: bytes) -> int:
+    return struct.unpack_from(">I", payload, 20 if payload[0] == 1 else 12)[0]
+
+
+def hide_with_edit_list(path: Path, first: int, count: int, rate: int) -> None:
+    """Rewrite the video's elst in place so players that honour it show only frames
+    first..first+count-1 (the clip must have an identity elst written by FFmpeg)."""
+    moov, lists = _moov_child(path, "trak", "edts", "elst")
+    elst = lists[0]
+    movie = _timescale(moov.find("mvhd")[0].payload)
+    media = _timescale(moov.find("trak", "mdia", "mdhd")[0].payload)
+    assert elst.payload[0] == 0 and elst.size == 28, "expected a version-0 elst with one entry"
+    data = bytearray(path.read_bytes())
+    at = moov.offset + elst.offset + elst.header + 8
+    struct.pack_into(">Ii", data, at, count * movie // rate, first * media // rate)
+    path.write_bytes(bytes(data))
+
+
+def set_rotation(path: Path, clockwise: int) -> None:
+    """Rewrite the video track's display matrix so players turn it `clockwise` degrees."""
+    moov, tkhds = _moov_child(path, "trak", "tkhd")
+    tkhd = tkhds[0]
+    a, b = {90: (0, 1), 180: (-1, 0), 270: (0, -1)}[clockwise]
+    c, d = -b, a
+    matrix = (a << 16, b << 16, 0, c << 16, d << 16, 0, 0, 0, 1 << 30)
+    rest = (4 + 8 + 8 + 4 + 4 + 8) if tkhd.payload[0] == 1 else (4 + 4 + 4 + 4 + 4 + 4)
+    rest += 16
+    data = bytearray(path.read_bytes())
+    struct.pack_into(">9i", data, moov.offset + tkhd.offset + tkhd.header + rest, *matrix)
+    path.write_bytes(bytes(data))
+
+
+def tampered(clean: Path, dst: Path, *, unit_type: int | None = None, avcc_tail: bytes = b"") -> Path:
+    """A copy of an H.264 MP4 with a NAL unit of `unit_type` carrying PLANTED text added to
+    every sample, and/or bytes appended after its avcC record."""
+    # Written as cleanly as a rendition, so the planted units are the only difference.
+    with av.open(str(clean)) as src, av.open(str(dst), "w", format="mp4",
+                                               options={"fflags": "+bitexact", "movflags": "+faststart"}) as out:
+        video = src.streams.video[0]
+        stream = out.add_stream_from_template(video)
+        stream.metadata.clear()
+        stream.codec_context.extradata = bytes(video.codec_context.extradata) + avcc_tail
+        for packet in src.demux(video):
+            if packet.size == 0:
+                continue
+            data = bytes(packet)
+            if unit_type is not None:
+                unit = bytes([unit_type]) + PLANTED
+                data = len(unit).to_bytes(4, "big") + unit + data
+            fresh = av.Packet(data)
+            fresh.pts, fresh.dts, fresh.duration = packet.pts, packet.dts, packet.duration
+            fresh.time_base, fresh.is_keyframe, fresh.stream = packet.time_base, packet.is_keyframe, stream
+            out.mux(fresh)
+    return dst
+
+
+def frames_of(path: Path) -> list[np.ndarray]:
+    """Every frame of a video, as RGB arrays, in presentation order."""
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(container.streams.video[0])]
+
+
+def save_animation(path: Path, fmt: str, frames: list[Image.Image], durations: list[int]) -> Path:
+    options = {"save_all": True, "append_images": frames[1:], "duration": durations, "loop": 0}
+    if fmt == "PNG":
+        options["default_image"] = False
+    if fmt == "WEBP":
+        options["lossless"] = True
+    frames[0].save(path, format=fmt, **options)
+    return path
