@@ -62,10 +62,12 @@ class H264Writer:
     """
 
     def __init__(self, path: Path, width: int, height: int, rate: Fraction, *,
-                 colour: Colour | None = None, audio_rate: int | None = None, audio_layout: str = "stereo") -> None:
+                 colour: Colour | None = None, prepare=None, audio_rate: int | None = None,
+                 audio_layout: str = "stereo") -> None:
         self.frames = 0  # frames handed to write()
         self._sent = 0  # frames handed to the encoder
         self.rate = Fraction(rate)
+        self._prepare = prepare  # run on the encoder thread, once per frame handed to write()
         try:
             self._out = av.open(str(path), "w", format="mp4", options=dict(_CONTAINER_OPTIONS))
             self._video = self._out.add_stream("libx264", rate=self.rate)
@@ -105,7 +107,8 @@ class H264Writer:
         return self._audio is not None
 
     def write(self, frame: av.VideoFrame, copies: int = 1) -> None:
-        """Append `copies` output frames showing `frame` (yuv420p at the writer's size)."""
+        """Append `copies` output frames showing `frame`: yuv420p at the writer's size, or
+        whatever `prepare` (given at construction) turns into that."""
         if copies > 0:
             self.frames += copies
             self._pipe.put(frame, copies)
@@ -119,6 +122,8 @@ class H264Writer:
             frame.pts = None  # the encoder numbers samples itself; source gaps are not kept
             self._mux(self._encode(self._audio, frame))
             return
+        if self._prepare is not None:
+            frame = self._prepare(frame)
         for _ in range(copies):
             # Safe to re-send one frame: the encoder takes its own reference, pts included.
             # Our own tick, not the stream's: the muxer changes the stream's time base once

@@ -86,7 +86,7 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                     continue
                 if start is None:
                     start = frame.time
-                    writer = _open_writer(dst, frames.size(frame), rate, audio, frames.colour)
+                    writer = _open_writer(dst, frames.size(frame), rate, audio, frames)
                     for sound in early_sound:
                         writer.write_audio(sound)
                 seconds = frame.time - start
@@ -95,7 +95,7 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                 copies = clock.place(seconds)
                 if copies:
                     writer.write(previous, copies)
-                previous = frames.convert(frame)
+                previous = frame
                 end = seconds + _frame_seconds(frame, rate)
         if writer is None:
             raise RenditionError("No picture in the video can be decoded.")
@@ -114,12 +114,14 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
     return Written(width, height, writer.frames, rate, writer.has_audio, notes)
 
 
-def _open_writer(dst: Path, size: tuple[int, int], rate: Fraction, audio, colour: Colour | None) -> H264Writer:
+def _open_writer(dst: Path, size: tuple[int, int], rate: Fraction, audio, frames: "_Frames") -> H264Writer:
+    # Scaling, turning and tone-mapping run on the encoder's thread, beside the decoder's.
+    options = {"colour": frames.colour, "prepare": frames.convert}
     if audio is None:
-        return H264Writer(dst, size[0], size[1], rate, colour=colour)
+        return H264Writer(dst, size[0], size[1], rate, **options)
     layout = "mono" if audio.codec_context.channels == 1 else "stereo"
-    return H264Writer(dst, size[0], size[1], rate, colour=colour, audio_rate=audio.codec_context.sample_rate or 48000,
-                      audio_layout=layout)
+    return H264Writer(dst, size[0], size[1], rate, audio_rate=audio.codec_context.sample_rate or 48000,
+                      audio_layout=layout, **options)
 
 
 def _frame_seconds(frame, rate: Fraction) -> float:
