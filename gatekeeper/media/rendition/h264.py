@@ -21,9 +21,10 @@ from gatekeeper.media.rendition.base import RenditionError
 
 CRF = 23
 # The rendition must cost little more than decoding the source (face analysis needs the rest
-# of the gate's budget): on two cores "veryfast" took 2-3x the 1080p decode time for 720p,
-# "ultrafast" about 1x. Ultrafast turns the deblocking filter off; it is put back (cheap,
-# and block edges on faces hurt the analysis more than a few per cent of bitrate).
+# of the gate's budget). On two cores (bench/rendition.py, 1080p30 to 720p) the whole
+# rendition took 3.1x the decode time with "veryfast" and 1.4-1.8x with "ultrafast".
+# Ultrafast turns the deblocking filter off; it is put back (cheap, and block edges on faces
+# hurt the analysis more than a few per cent of bitrate).
 PRESET = "ultrafast"
 _X264_EXTRA = "deblock=0,0"
 KEYFRAME_SECONDS = 1  # a frame can be extracted after decoding at most a second of video
@@ -55,9 +56,10 @@ def from_rgb(pixels) -> av.VideoFrame:
 class H264Writer:
     """Writes yuv420p frames of one size at a constant rate (and optionally AAC audio) to path.
 
-    Frames are numbered by the writer: frame n is shown at n / rate. Encoding runs on a
-    thread of its own (PyAV releases the GIL), so it overlaps the caller's decoding and
-    scaling; a frame handed to write() must not be changed afterwards. Finish with `close()`
+    Frames are numbered by the writer: frame n is shown at n / rate. Encoding (and the
+    optional `prepare` step) runs on a thread of its own (PyAV and OpenCV release the GIL),
+    so it overlaps the caller's decoding; a frame handed to write() must not be changed
+    afterwards. Finish with `close()`
     (raises RenditionError) or, on failure, `abort()`.
     """
 

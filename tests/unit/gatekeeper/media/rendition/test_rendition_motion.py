@@ -158,3 +158,20 @@ def test_animation_colours_survive_the_trip_through_yuv(tmp_path):
         assert container.streams.video[0].codec_context.colorspace == 1, "tagged BT.709"
     for frame, colour in zip(decoded, colours):
         assert np.abs(frame.reshape(-1, 3).mean(0) - colour).max() < 10
+
+
+def test_a_full_range_clip_keeps_its_levels(tmp_path):
+    src = tmp_path / "full.mp4"
+    with av.open(str(src), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuvj420p"
+        stream.codec_context.color_range = 2
+        for index in range(3):
+            frame = av.VideoFrame(64, 48, "yuvj420p")
+            for number, plane in enumerate(frame.planes):
+                np.frombuffer(plane, np.uint8)[:] = 60 if number == 0 else 128
+            frame.color_range, frame.pts = 2, index
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    rendition = made(tmp_path, src, video_side=32)
+    assert abs(float(np.mean(frames_of(rendition.path)[0])) - 60) < 3, "not stretched as if it were limited range"
