@@ -8,7 +8,6 @@ no edit list but an identity one, no tags.
 """
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 from PIL import Image
@@ -98,10 +97,7 @@ _IDENTITY = (1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30)
 
 def _check_upright(root: isobmff.Box) -> None:
     """The pixels are already upright: a display matrix would make players show them turned."""
-    mvhd = root.find("moov", "mvhd")[0].payload
-    times = 4 + 8 + 8 + 4 + 8 if mvhd[0] == 1 else 4 + 4 + 4 + 4 + 4  # version, dates, timescale, duration
-    movie_matrix = struct.unpack_from(">9i", mvhd, times + 4 + 2 + 10)  # rate, volume, reserved
-    matrices = [movie_matrix] + [isobmff.tkhd_fields(t)["matrix"] for t in root.find("moov", "trak", "tkhd")]
+    matrices = [isobmff.mvhd_matrix(root.find("moov", "mvhd")[0])] + [isobmff.tkhd_fields(t)["matrix"] for t in root.find("moov", "trak", "tkhd")]
     if any(m != _IDENTITY for m in matrices):
         raise RenditionError("The rendition carries a display rotation or transform.")
 

@@ -34,6 +34,7 @@ class Written:
 
 def render_video(src: Path, dst: Path, side: int, keep_audio: bool) -> Written:
     """Re-encode the main video track of src into dst; raises RenditionError."""
+    _check_transforms(src)
     try:
         with av.open(str(src), metadata_errors="replace") as container:
             written = _render(container, dst, side, keep_audio)
@@ -42,6 +43,20 @@ def render_video(src: Path, dst: Path, side: int, keep_audio: bool) -> Written:
     if _has_edits(src):
         written.notes.append("edit list applied (frames it hides are not published)")
     return written
+
+
+def _check_transforms(src: Path) -> None:
+    """Refuse a video whose display matrix mirrors, skews or turns it by an odd angle: the
+    rendition could not show it as a player does."""
+    try:
+        root = mp4.read_moov(src)
+        matrices = [isobmff.mvhd_matrix(box) for box in root.find("moov", "mvhd")]
+        matrices += [isobmff.tkhd_fields(box)["matrix"] for box in root.find("moov", "trak", "tkhd")]
+    except (BrokenFile, IndexError, struct.error):
+        raise RenditionError("The video's index (moov) cannot be read.") from None
+    if not all(isobmff.is_plain_turn(m) for m in matrices):
+        raise RenditionError("The video asks players to mirror, skew or turn it by an unusual angle, "
+                             "so it cannot be shown as they would show it.")
 
 
 def _has_edits(src: Path) -> bool:

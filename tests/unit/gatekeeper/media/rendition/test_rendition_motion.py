@@ -12,8 +12,8 @@ from gatekeeper.media.base import Kind
 from gatekeeper.media.rendition import RenditionError, output_kind, render, verify_rendition
 from tests.media_checks import is_upright
 from tests.media_factory import upright_picture
-from tests.rendition_clips import (frames_of, hide_with_edit_list, save_animation, set_rotation, solid, write_clip,
-                                   write_hdr_clip)
+from tests.rendition_clips import (frames_of, hide_with_edit_list, save_animation, set_matrix, set_rotation, solid,
+                                   write_clip, write_hdr_clip)
 
 
 def made(tmp_path, src, **options):
@@ -175,3 +175,18 @@ def test_a_full_range_clip_keeps_its_levels(tmp_path):
         out.mux(stream.encode(None))
     rendition = made(tmp_path, src, video_side=32)
     assert abs(float(np.mean(frames_of(rendition.path)[0])) - 60) < 3, "not stretched as if it were limited range"
+
+
+@pytest.mark.parametrize("matrix", [
+    (-1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30),  # mirrored
+    (46341, 46341, 0, -46341, 46341, 0, 0, 0, 1 << 30),  # turned 45 degrees
+    (1 << 16, 1 << 15, 0, 0, 1 << 16, 0, 0, 0, 1 << 30),  # skewed
+], ids=["mirror", "45-degrees", "skew"])
+def test_a_display_transform_a_rendition_cannot_copy_is_refused(tmp_path, matrix):
+    src = write_clip(tmp_path / "odd.mp4", [solid(90)] * 3, 30)
+    set_matrix(src, matrix)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RenditionError, match="mirror, skew or turn"):
+        render(src, out)
+    assert list(out.iterdir()) == []
