@@ -111,6 +111,10 @@ def _check_track(trak: isobmff.Box, stbl: isobmff.Box, kind: str, movie_scale: i
     if [e.kind for e in entries] != [entry_kind] or {c.kind for c in entries[0].children} - children:
         raise RenditionError(f"The rendition's {kind} track is not plain {entry_kind}.")
     if kind == "vide":
+        coded = (int.from_bytes(entries[0].payload[24:26], "big"), int.from_bytes(entries[0].payload[26:28], "big"))
+        fields = isobmff.tkhd_fields(trak.find("tkhd")[0])
+        if (fields["width"], fields["height"]) != coded:
+            raise RenditionError("The rendition asks players to stretch its pictures.")
         configs = entries[0].find("avcC")
         if len(configs) != 1:
             raise RenditionError("The rendition's video has no single codec configuration.")
