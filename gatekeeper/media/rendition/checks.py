@@ -8,6 +8,7 @@ no edit list but an identity one, no tags.
 """
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from PIL import Image
@@ -111,7 +112,7 @@ def _check_track(trak: isobmff.Box, stbl: isobmff.Box, kind: str, movie_scale: i
     if [e.kind for e in entries] != [entry_kind] or {c.kind for c in entries[0].children} - children:
         raise RenditionError(f"The rendition's {kind} track is not plain {entry_kind}.")
     if kind == "vide":
-        coded = (int.from_bytes(entries[0].payload[24:26], "big"), int.from_bytes(entries[0].payload[26:28], "big"))
+        coded = struct.unpack_from(">HH", entries[0].payload, 24)  # VisualSampleEntry width, height
         fields = isobmff.tkhd_fields(trak.find("tkhd")[0])
         if (fields["width"], fields["height"]) != coded:
             raise RenditionError("The rendition asks players to stretch its pictures.")
