@@ -105,11 +105,14 @@ def hide_with_edit_list(path: Path, first: int, count: int, rate: int) -> None:
 
 def set_rotation(path: Path, clockwise: int) -> None:
     """Rewrite the video track's display matrix so players turn it `clockwise` degrees."""
+    a, b = {90: (0, 1), 180: (-1, 0), 270: (0, -1)}[clockwise]
+    set_matrix(path, (a << 16, b << 16, 0, -b << 16, a << 16, 0, 0, 0, 1 << 30))
+
+
+def set_matrix(path: Path, matrix: tuple[int, ...]) -> None:
+    """Rewrite the video track's display matrix (a, b, u, c, d, v, x, y, w in tkhd's fixed point)."""
     moov, tkhds = _moov_child(path, "trak", "tkhd")
     tkhd = tkhds[0]
-    a, b = {90: (0, 1), 180: (-1, 0), 270: (0, -1)}[clockwise]
-    c, d = -b, a
-    matrix = (a << 16, b << 16, 0, c << 16, d << 16, 0, 0, 0, 1 << 30)
     rest = (4 + 8 + 8 + 4 + 4 + 8) if tkhd.payload[0] == 1 else (4 + 4 + 4 + 4 + 4 + 4)
     rest += 16
     data = bytearray(path.read_bytes())

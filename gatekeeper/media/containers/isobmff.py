@@ -143,6 +143,20 @@ def tkhd_fields(tkhd: Box) -> dict:
             "width": width >> 16, "height": height >> 16}
 
 
+def mvhd_matrix(mvhd: Box) -> tuple[int, ...]:
+    """The movie-wide transform of an mvhd box, in the same layout as tkhd's."""
+    p = mvhd.payload
+    times = 4 + 8 + 8 + 4 + 8 if p[0] == 1 else 4 + 4 + 4 + 4 + 4  # version, dates, timescale, duration
+    return struct.unpack_from(">9i", p, times + 4 + 2 + 10)  # after rate, volume, reserved
+
+
+def is_plain_turn(matrix: tuple[int, ...]) -> bool:
+    """Whether a matrix only turns the picture by a multiple of 90 degrees (and moves it back
+    into view): no mirroring, skew, scaling or perspective."""
+    a, b, u, c, d, v, _, _, w = matrix
+    return (a, b, c, d) in {tuple(x << 16 for x in k) for k in _ROTATIONS} and (u, v, w) == (0, 0, 1 << 30)
+
+
 def header_times(box: Box) -> tuple[int, int]:
     """Creation and modification times of an mvhd or mdhd box."""
     p = box.payload

@@ -98,10 +98,7 @@ _IDENTITY = (1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30)
 
 def _check_upright(root: isobmff.Box) -> None:
     """The pixels are already upright: a display matrix would make players show them turned."""
-    mvhd = root.find("moov", "mvhd")[0].payload
-    times = 4 + 8 + 8 + 4 + 8 if mvhd[0] == 1 else 4 + 4 + 4 + 4 + 4  # version, dates, timescale, duration
-    movie_matrix = struct.unpack_from(">9i", mvhd, times + 4 + 2 + 10)  # rate, volume, reserved
-    matrices = [movie_matrix] + [isobmff.tkhd_fields(t)["matrix"] for t in root.find("moov", "trak", "tkhd")]
+    matrices = [isobmff.mvhd_matrix(root.find("moov", "mvhd")[0])] + [isobmff.tkhd_fields(t)["matrix"] for t in root.find("moov", "trak", "tkhd")]
     if any(m != _IDENTITY for m in matrices):
         raise RenditionError("The rendition carries a display rotation or transform.")
 
@@ -115,6 +112,10 @@ def _check_track(trak: isobmff.Box, stbl: isobmff.Box, kind: str, movie_scale: i
     if [e.kind for e in entries] != [entry_kind] or {c.kind for c in entries[0].children} - children:
         raise RenditionError(f"The rendition's {kind} track is not plain {entry_kind}.")
     if kind == "vide":
+        coded = struct.unpack_from(">HH", entries[0].payload, 24)  # VisualSampleEntry width, height
+        fields = isobmff.tkhd_fields(trak.find("tkhd")[0])
+        if (fields["width"], fields["height"]) != coded:
+            raise RenditionError("The rendition asks players to stretch its pictures.")
         configs = entries[0].find("avcC")
         if len(configs) != 1:
             raise RenditionError("The rendition's video has no single codec configuration.")

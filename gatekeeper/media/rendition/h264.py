@@ -21,9 +21,10 @@ from gatekeeper.media.rendition.base import RenditionError
 
 CRF = 23
 # The rendition must cost little more than decoding the source (face analysis needs the rest
-# of the gate's budget): on two cores "veryfast" took 2-3x the 1080p decode time for 720p,
-# "ultrafast" about 1x. Ultrafast turns the deblocking filter off; it is put back (cheap,
-# and block edges on faces hurt the analysis more than a few per cent of bitrate).
+# of the gate's budget). On two cores (bench/rendition.py, 1080p30 to 720p) the whole
+# rendition took 3.1x the decode time with "veryfast" and 1.4-1.8x with "ultrafast".
+# Ultrafast turns the deblocking filter off; it is put back (cheap, and block edges on faces
+# hurt the analysis more than a few per cent of bitrate).
 PRESET = "ultrafast"
 _X264_EXTRA = "deblock=0,0"
 KEYFRAME_SECONDS = 1  # a frame can be extracted after decoding at most a second of video
@@ -55,17 +56,20 @@ def from_rgb(pixels) -> av.VideoFrame:
 class H264Writer:
     """Writes yuv420p frames of one size at a constant rate (and optionally AAC audio) to path.
 
-    Frames are numbered by the writer: frame n is shown at n / rate. Encoding runs on a
-    thread of its own (PyAV releases the GIL), so it overlaps the caller's decoding and
-    scaling; a frame handed to write() must not be changed afterwards. Finish with `close()`
+    Frames are numbered by the writer: frame n is shown at n / rate. Encoding (and the
+    optional `prepare` step) runs on a thread of its own (PyAV and OpenCV release the GIL),
+    so it overlaps the caller's decoding; a frame handed to write() must not be changed
+    afterwards. Finish with `close()`
     (raises RenditionError) or, on failure, `abort()`.
     """
 
     def __init__(self, path: Path, width: int, height: int, rate: Fraction, *,
-                 colour: Colour | None = None, audio_rate: int | None = None, audio_layout: str = "stereo") -> None:
+                 colour: Colour | None = None, prepare=None, audio_rate: int | None = None,
+                 audio_layout: str = "stereo") -> None:
         self.frames = 0  # frames handed to write()
         self._sent = 0  # frames handed to the encoder
         self.rate = Fraction(rate)
+        self._prepare = prepare  # run on the encoder thread, once per frame handed to write()
         try:
             self._out = av.open(str(path), "w", format="mp4", options=dict(_CONTAINER_OPTIONS))
             self._video = self._out.add_stream("libx264", rate=self.rate)
@@ -105,7 +109,8 @@ class H264Writer:
         return self._audio is not None
 
     def write(self, frame: av.VideoFrame, copies: int = 1) -> None:
-        """Append `copies` output frames showing `frame` (yuv420p at the writer's size)."""
+        """Append `copies` output frames showing `frame`: yuv420p at the writer's size, or
+        whatever `prepare` (given at construction) turns into that."""
         if copies > 0:
             self.frames += copies
             self._pipe.put(frame, copies)
@@ -119,6 +124,8 @@ class H264Writer:
             frame.pts = None  # the encoder numbers samples itself; source gaps are not kept
             self._mux(self._encode(self._audio, frame))
             return
+        if self._prepare is not None:
+            frame = self._prepare(frame)
         for _ in range(copies):
             # Safe to re-send one frame: the encoder takes its own reference, pts included.
             # Our own tick, not the stream's: the muxer changes the stream's time base once

@@ -34,6 +34,7 @@ class Written:
 
 def render_video(src: Path, dst: Path, side: int, keep_audio: bool) -> Written:
     """Re-encode the main video track of src into dst; raises RenditionError."""
+    _check_transforms(src)
     try:
         with av.open(str(src), metadata_errors="replace") as container:
             written = _render(container, dst, side, keep_audio)
@@ -42,6 +43,20 @@ def render_video(src: Path, dst: Path, side: int, keep_audio: bool) -> Written:
     if _has_edits(src):
         written.notes.append("edit list applied (frames it hides are not published)")
     return written
+
+
+def _check_transforms(src: Path) -> None:
+    """Refuse a video whose display matrix mirrors, skews or turns it by an odd angle: the
+    rendition could not show it as a player does."""
+    try:
+        root = mp4.read_moov(src)
+        matrices = [isobmff.mvhd_matrix(box) for box in root.find("moov", "mvhd")]
+        matrices += [isobmff.tkhd_fields(box)["matrix"] for box in root.find("moov", "trak", "tkhd")]
+    except (BrokenFile, IndexError, struct.error):
+        raise RenditionError("The video's index (moov) cannot be read.") from None
+    if not all(isobmff.is_plain_turn(m) for m in matrices):
+        raise RenditionError("The video asks players to mirror, skew or turn it by an unusual angle, "
+                             "so it cannot be shown as they would show it.")
 
 
 def _has_edits(src: Path) -> bool:
@@ -86,7 +101,7 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                     continue
                 if start is None:
                     start = frame.time
-                    writer = _open_writer(dst, frames.size(frame), rate, audio, frames.colour)
+                    writer = _open_writer(dst, frames.size(frame), rate, audio, frames)
                     for sound in early_sound:
                         writer.write_audio(sound)
                 seconds = frame.time - start
@@ -95,7 +110,7 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                 copies = clock.place(seconds)
                 if copies:
                     writer.write(previous, copies)
-                previous = frames.convert(frame)
+                previous = frame
                 end = seconds + _frame_seconds(frame, rate)
         if writer is None:
             raise RenditionError("No picture in the video can be decoded.")
@@ -114,12 +129,14 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
     return Written(width, height, writer.frames, rate, writer.has_audio, notes)
 
 
-def _open_writer(dst: Path, size: tuple[int, int], rate: Fraction, audio, colour: Colour | None) -> H264Writer:
+def _open_writer(dst: Path, size: tuple[int, int], rate: Fraction, audio, frames: "_Frames") -> H264Writer:
+    # Scaling, turning and tone-mapping run on the encoder's thread, beside the decoder's.
+    options = {"colour": frames.colour, "prepare": frames.convert}
     if audio is None:
-        return H264Writer(dst, size[0], size[1], rate, colour=colour)
+        return H264Writer(dst, size[0], size[1], rate, **options)
     layout = "mono" if audio.codec_context.channels == 1 else "stereo"
-    return H264Writer(dst, size[0], size[1], rate, colour=colour, audio_rate=audio.codec_context.sample_rate or 48000,
-                      audio_layout=layout)
+    return H264Writer(dst, size[0], size[1], rate, audio_rate=audio.codec_context.sample_rate or 48000,
+                      audio_layout=layout, **options)
 
 
 def _frame_seconds(frame, rate: Fraction) -> float:

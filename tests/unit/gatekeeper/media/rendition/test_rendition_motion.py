@@ -12,8 +12,8 @@ from gatekeeper.media.base import Kind
 from gatekeeper.media.rendition import RenditionError, output_kind, render, verify_rendition
 from tests.media_checks import is_upright
 from tests.media_factory import upright_picture
-from tests.rendition_clips import (frames_of, hide_with_edit_list, save_animation, set_rotation, solid, write_clip,
-                                   write_hdr_clip)
+from tests.rendition_clips import (frames_of, hide_with_edit_list, save_animation, set_matrix, set_rotation, solid,
+                                   write_clip, write_hdr_clip)
 
 
 def made(tmp_path, src, **options):
@@ -158,3 +158,35 @@ def test_animation_colours_survive_the_trip_through_yuv(tmp_path):
         assert container.streams.video[0].codec_context.colorspace == 1, "tagged BT.709"
     for frame, colour in zip(decoded, colours):
         assert np.abs(frame.reshape(-1, 3).mean(0) - colour).max() < 10
+
+
+def test_a_full_range_clip_keeps_its_levels(tmp_path):
+    src = tmp_path / "full.mp4"
+    with av.open(str(src), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuvj420p"
+        stream.codec_context.color_range = 2
+        for index in range(3):
+            frame = av.VideoFrame(64, 48, "yuvj420p")
+            for number, plane in enumerate(frame.planes):
+                np.frombuffer(plane, np.uint8)[:] = 60 if number == 0 else 128
+            frame.color_range, frame.pts = 2, index
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    rendition = made(tmp_path, src, video_side=32)
+    assert abs(float(np.mean(frames_of(rendition.path)[0])) - 60) < 3, "not stretched as if it were limited range"
+
+
+@pytest.mark.parametrize("matrix", [
+    (-1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30),  # mirrored
+    (46341, 46341, 0, -46341, 46341, 0, 0, 0, 1 << 30),  # turned 45 degrees
+    (1 << 16, 1 << 15, 0, 0, 1 << 16, 0, 0, 0, 1 << 30),  # skewed
+], ids=["mirror", "45-degrees", "skew"])
+def test_a_display_transform_a_rendition_cannot_copy_is_refused(tmp_path, matrix):
+    src = write_clip(tmp_path / "odd.mp4", [solid(90)] * 3, 30)
+    set_matrix(src, matrix)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RenditionError, match="mirror, skew or turn"):
+        render(src, out)
+    assert list(out.iterdir()) == []

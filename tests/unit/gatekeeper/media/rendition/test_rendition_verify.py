@@ -137,3 +137,20 @@ def test_a_colour_description_other_than_a_bare_nclx_is_refused():
     for payload in (b"nclx\x00\x01\x00\x01\x00\x01\x00X", b"prof" + b"\x00" * 7, b"nclx\x00\x01\x00\x01\x00\x01\x01"):
         with pytest.raises(RenditionError, match="colour description"):
             _check_colr(payload)
+
+
+def test_a_track_size_other_than_the_coded_size_is_refused(tmp_path, clean):
+    import struct
+
+    from gatekeeper.media.containers import mp4
+
+    root = mp4.read_moov(clean)
+    moov = root.find("moov")[0]
+    tkhd = moov.find("trak", "tkhd")[0]
+    matrix_at = (4 + 8 + 8 + 4 + 4 + 8 if tkhd.payload[0] == 1 else 4 + 4 + 4 + 4 + 4 + 4) + 16
+    data = bytearray(clean.read_bytes())
+    struct.pack_into(">I", data, moov.offset + tkhd.offset + tkhd.header + matrix_at + 36, 640 << 16)
+    stretched = tmp_path / "stretched.mp4"
+    stretched.write_bytes(bytes(data))
+    with pytest.raises(RenditionError, match="stretch"):
+        verify_rendition(stretched, Kind.VIDEO)
