@@ -1,9 +1,17 @@
-"""The quarantined bytes of an item, and small thumbnails, for people allowed to see them."""
+"""The quarantined bytes of an item, and small thumbnails, for people allowed to see them.
+
+Nothing here holds a whole video in memory: the file is streamed in verified chunks, and
+thumbnails and frames are decoded from a private temporary copy in the work folder that is
+removed as soon as the picture is made.
+"""
 from __future__ import annotations
 
 import io
 import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import av
 from PIL import Image, ImageOps
@@ -12,18 +20,57 @@ from consent_db.models import ItemKind
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import NotInQuarantine
 from gatekeeper.gate.items import get_item
-from gatekeeper.storage.base import ItemNotFound
+from gatekeeper.storage.base import ItemNotFound, PlaintextChunks
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What a reader needs to know about an item before opening it."""
+
+    mime: str
+    kind: ItemKind
+    extension: str
+    size: int | None  # plaintext bytes, when recorded
+
+
+def item_facts(ctx: GateContext, public_id: str, *, setting_id: int | None = None) -> ItemFacts:
+    """The item's type and size; raises UnknownItem. Authorise first."""
+    with ctx.sessions() as session:
+        item = get_item(session, public_id, setting_id=setting_id)
+        return ItemFacts(mime=item.mime, kind=item.kind, extension=item.extension, size=item.size_bytes)
 
 
 def item_bytes(ctx: GateContext, public_id: str, *, setting_id: int | None = None) -> tuple[bytes, str]:
-    """The sanitised file and its type; raises UnknownItem or NotInQuarantine. Authorise first."""
-    with ctx.sessions() as session:
-        item = get_item(session, public_id, setting_id=setting_id)
-        mime = item.mime
+    """The sanitised file in memory and its type, for photos; raises UnknownItem or NotInQuarantine."""
+    facts = item_facts(ctx, public_id, setting_id=setting_id)
     try:
-        return ctx.store.open_bytes(public_id), mime
+        return ctx.store.open_bytes(public_id), facts.mime
     except ItemNotFound:
         raise NotInQuarantine(f"item {public_id} is no longer held in quarantine") from None
+
+
+def item_chunks(ctx: GateContext, public_id: str, *, start: int = 0, length: int | None = None) -> PlaintextChunks:
+    """The quarantined file (or a byte range of it) as verified chunks; close it when done.
+
+    Raises NotInQuarantine, QuarantineError or EnvelopeError before the first byte; iterating
+    raises EnvelopeError where the stored object was cut or altered. Authorise first.
+    """
+    try:
+        return ctx.store.open_chunks(public_id, start=start, length=length)
+    except ItemNotFound:
+        raise NotInQuarantine(f"item {public_id} is no longer held in quarantine") from None
+
+
+@contextmanager
+def item_on_disk(ctx: GateContext, public_id: str, extension: str) -> Iterator[Path]:
+    """A private plaintext copy of the item in the work folder, removed when the block ends."""
+    with tempfile.TemporaryDirectory(dir=ctx.work_dir, prefix="view-") as scratch:
+        path = Path(scratch) / f"clip.{extension or 'bin'}"
+        try:
+            ctx.store.fetch_to(public_id, path)
+        except ItemNotFound:
+            raise NotInQuarantine(f"item {public_id} is no longer held in quarantine") from None
+        yield path
 
 
 def _first_frame(path: Path) -> Image.Image:
@@ -37,15 +84,12 @@ def _first_frame(path: Path) -> Image.Image:
 
 def thumbnail(ctx: GateContext, public_id: str, max_side: int = 480, *, setting_id: int | None = None) -> bytes:
     """A JPEG no larger than max_side, the first frame for a video; raises UnknownItem or NotInQuarantine."""
-    data, _ = item_bytes(ctx, public_id, setting_id=setting_id)
-    with ctx.sessions() as session:
-        kind = get_item(session, public_id).kind
-    if kind is ItemKind.VIDEO:
-        with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
-            path = Path(scratch) / "clip.mp4"
-            path.write_bytes(data)
+    facts = item_facts(ctx, public_id, setting_id=setting_id)
+    if facts.kind is ItemKind.VIDEO:
+        with item_on_disk(ctx, public_id, facts.extension) as path:
             picture = _first_frame(path)
     else:
+        data, _ = item_bytes(ctx, public_id, setting_id=setting_id)
         picture = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
     picture = picture.convert("RGB")
     picture.thumbnail((max_side, max_side))
