@@ -41,8 +41,19 @@ def consent_changed(app: Flask, *, person_id: int) -> None:
     sweep(_ctx(app), person_id=person_id)
 
 
+def recover_after_crashes(app: Flask):
+    """Remove what killed processes left in the work folder and queue analyses no job will finish."""
+    from pathlib import Path
+
+    from gatekeeper.jobs.recovery import recover
+    from gatekeeper.jobs.runner import jobs_of
+
+    context = _ctx(app)
+    return recover(jobs_of(app), context.sessions, Path(app.config["QUARANTINE_DIR"]) / ".work")
+
+
 def minute_sweep(app: Flask) -> None:
-    """Expiry and leaving dates pass without anyone acting; crashed publishes need finishing."""
+    """Expiry and leaving dates pass without anyone acting; crashed publishes and analyses need finishing."""
     from gatekeeper.gate.publishing import complete_stale_intents
     from gatekeeper.gate.retention import purge
     from gatekeeper.gate.takedown import sweep
@@ -51,6 +62,7 @@ def minute_sweep(app: Flask) -> None:
     complete_stale_intents(context)
     sweep(context)
     purge(context)
+    recover_after_crashes(app)
 
 
 TASKS: dict[str, TaskSpec] = {
