@@ -52,8 +52,8 @@ class Jobs:
 
     def _after_interrupt(self, signal, task, exc=None) -> None:
         """A job cut short by a stopping worker goes back to the queue, so the next worker runs it."""
-        if task.name not in self._specs:
-            return
+        if task.name not in self._specs or self.huey.immediate:
+            return  # (immediate: a Ctrl-C in a command that runs its jobs itself; nobody else would)
         try:
             self.huey.enqueue(task)
             log.warning("job %s %s was interrupted by shutdown and is queued again", task.name, task.kwargs)
@@ -77,11 +77,11 @@ class Jobs:
     def _register(self, name: str, spec: TaskSpec):
         app = self.app
         leases = self.leases
-        immediate = self.huey.immediate
+        huey = self.huey
 
         def run(**kwargs):
             # A lease says "running here, now", so a job whose process dies is found and run again.
-            key = None if immediate else lease_key(name, kwargs)
+            key = None if huey.immediate else lease_key(name, kwargs)
             if key is not None:
                 leases.take(key)
             try:

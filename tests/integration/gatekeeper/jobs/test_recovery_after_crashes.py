@@ -22,10 +22,12 @@ from gatekeeper.processes import HOST
 
 
 @pytest.fixture
-def app(instance_dir):
+def app(instance_dir, app_database_url):
     """An app whose jobs wait in the embedded SQLite queue, as under `gatekeeper serve`."""
-    application = create_app({"TESTING": True, "JOBS_URL": f"sqlite:///{instance_dir / 'jobs.db'}"},
-                             instance_dir=str(instance_dir))
+    config = {"TESTING": True, "JOBS_URL": f"sqlite:///{instance_dir / 'jobs.db'}"}
+    if app_database_url:
+        config["DATABASE_URL"] = app_database_url
+    application = create_app(config, instance_dir=str(instance_dir))
     migrate.upgrade(session_factory(application).kw["bind"])
     ensure_folders(application)
     yield application

@@ -35,8 +35,13 @@ def slow(app, *, n):
     (marks / f"done-{os.getpid()}").write_text(str(n))
 
 tasks.TASKS["test_slow"] = TaskSpec(slow, retries=0)
+from gatekeeper.jobs import runner
+runner.SHUTDOWN_GRACE_S = 1.0  # serve has no --grace; the test need not wait the full 8 s
 from gatekeeper.cli import main
-main(["worker", "--instance", sys.argv[1], "--nice", "0", "--grace", "1", "--workers", "1"], prog_name="gatekeeper")
+if sys.argv[2] == "worker":
+    main(["worker", "--instance", sys.argv[1], "--nice", "0", "--grace", "1", "--workers", "1"], prog_name="gatekeeper")
+else:
+    main(["serve", "--instance", sys.argv[1], "--port", sys.argv[3]], prog_name="gatekeeper")
 """
 
 
@@ -49,20 +54,31 @@ def redis_answers() -> bool:
         return False
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def jobs_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'jobs.db'}"
+@pytest.fixture(params=["worker on sqlite", "worker on redis", "serve on sqlite"])
+def jobs_url_and_command(request, tmp_path):
+    """Where jobs wait, and which command consumes them: `serve` embeds a consumer for SQLite only."""
+    command, queue = request.param.split(" on ")
+    if queue == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.db'}", command
     if not redis_answers():
         pytest.skip(f"no Redis at {REDIS_URL}")
-    return REDIS_URL
+    return REDIS_URL, command
 
 
-def start_worker(instance: Path, marks: Path, jobs_url: str, *, fast: bool, log: Path) -> subprocess.Popen:
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_worker(instance: Path, marks: Path, jobs_url: str, *, fast: bool, log: Path,
+                 command: str = "worker") -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TEST_MARKS": str(marks), "TEST_FAST": "1" if fast else "0",
            "GATEKEEPER_JOBS_URL": jobs_url}
-    return subprocess.Popen([sys.executable, "-c", WORKER, str(instance)], cwd=ROOT, env=env,
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return subprocess.Popen([sys.executable, "-c", WORKER, str(instance), command, str(free_port())], cwd=ROOT,
+                            env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
 def wait_for(predicate, seconds: float, what: str, proc: subprocess.Popen, log: Path) -> None:
@@ -76,9 +92,10 @@ def wait_for(predicate, seconds: float, what: str, proc: subprocess.Popen, log: 
     raise AssertionError(f"{what} did not happen; worker log:\n{log.read_text()}")
 
 
-def test_sigterm_stops_a_worker_gracefully_and_the_next_worker_runs_its_job(tmp_path, jobs_url):
+def test_sigterm_stops_a_worker_gracefully_and_the_next_worker_runs_its_job(tmp_path, jobs_url_and_command):
     from gatekeeper.cli import main
 
+    jobs_url, command = jobs_url_and_command
     instance = tmp_path / "instance"
     assert CliRunner().invoke(main, ["--instance", str(instance), "init"]).exit_code == 0
     marks = tmp_path / "marks"
@@ -88,7 +105,7 @@ def test_sigterm_stops_a_worker_gracefully_and_the_next_worker_runs_its_job(tmp_
     jobs.enqueue("test_slow", n=7)
 
     first_log = tmp_path / "first.log"
-    first = start_worker(instance, marks, jobs_url, fast=False, log=first_log)
+    first = start_worker(instance, marks, jobs_url, fast=False, log=first_log, command=command)
     try:
         wait_for(lambda: (marks / f"started-{first.pid}").exists(), 60, "the first worker starting the job",
                  first, first_log)
@@ -101,7 +118,7 @@ def test_sigterm_stops_a_worker_gracefully_and_the_next_worker_runs_its_job(tmp_
     assert "interrupted by shutdown and is queued again" in first_log.read_text()
 
     second_log = tmp_path / "second.log"
-    second = start_worker(instance, marks, jobs_url, fast=True, log=second_log)
+    second = start_worker(instance, marks, jobs_url, fast=True, log=second_log, command=command)
     try:
         wait_for(lambda: (marks / f"done-{second.pid}").exists(), 60, "the next worker running the job",
                  second, second_log)
