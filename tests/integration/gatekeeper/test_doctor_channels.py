@@ -63,3 +63,14 @@ def test_stale_partial_copies_are_removed_and_named_and_fresh_ones_kept(app, tmp
     assert f"removed 1 partial copy left by interrupted publishing: {stale}" == finding.detail
     assert not stale.exists() and fresh.exists()
     assert check_channel_leftovers(app).detail == "no partial copies left by interrupted publishing"
+
+
+def test_a_channel_whose_partial_copies_cannot_be_looked_for_fails_by_name(app, tmp_path):
+    add_channels(app, screens={"kind": "local", "path": str(tmp_path / "screens")})
+    LocalFolderPublisher(tmp_path / "screens").staging.write_text("a file where the staging folder should be")
+
+    finding = check_channel_leftovers(app)
+
+    assert not finding.ok
+    assert finding.detail.startswith("screens (setting 1): cannot finish looking for partial copies")
+    assert not check_channels(app).ok

@@ -98,3 +98,24 @@ def test_a_stored_file_of_another_length_than_recorded_never_ends_cleanly(app, m
 def test_an_item_no_longer_in_quarantine_is_404(app, manager, video_id):
     gate_context(app).store.delete(video_id)
     assert manager.get(f"/media/{video_id}/file").status_code == 404
+
+
+def test_thumbnails_and_frames_of_a_video_never_hold_the_whole_file_in_memory(app, manager, staff, fake_faces,
+                                                                              video_bytes, monkeypatch):
+    import io
+
+    from tests.web_world import post
+
+    answer = post(app, staff, "/staff/upload", {"file": (io.BytesIO(video_bytes), "clip.mp4")},
+                  headers={"Accept": "application/json"}, content_type="multipart/form-data")
+    video = answer.json["id"]
+    store = gate_context(app).store
+
+    def whole_file(item_key):
+        raise AssertionError("a video was read whole into memory")
+
+    monkeypatch.setattr(store, "open_bytes", whole_file)
+    assert manager.get(f"/media/{video}/thumbnail").mimetype == "image/jpeg"
+    assert manager.get(f"/media/{video}/frame?t=0").mimetype == "image/jpeg"
+    # The private copy they were decoded from is gone as soon as the picture was made.
+    assert list(gate_context(app).work_dir.iterdir()) == []
