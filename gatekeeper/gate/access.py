@@ -49,16 +49,54 @@ def item_bytes(ctx: GateContext, public_id: str, *, setting_id: int | None = Non
         raise NotInQuarantine(f"item {public_id} is no longer held in quarantine") from None
 
 
-def item_chunks(ctx: GateContext, public_id: str, *, start: int = 0, length: int | None = None) -> PlaintextChunks:
-    """The quarantined file (or a byte range of it) as verified chunks; close it when done.
+class StreamLengthMismatch(Exception):
+    """The stored file is not as long as recorded (replaced while it was read); the stream stops."""
 
-    Raises NotInQuarantine, QuarantineError or EnvelopeError before the first byte; iterating
-    raises EnvelopeError where the stored object was cut or altered. Authorise first.
+
+def item_chunks(ctx: GateContext, public_id: str, *, start: int = 0, stop: int | None = None,
+                expected: int | None = None) -> "ExactLength":
+    """The quarantined file from start (to stop, or its end) as verified chunks; close it when done.
+
+    expected is the position the stream must end at exactly (the recorded size, or stop): reading
+    raises StreamLengthMismatch rather than end cleanly anywhere else. Raises NotInQuarantine,
+    QuarantineError or EnvelopeError before the first byte; iterating raises EnvelopeError where the
+    stored object was cut or altered. Authorise first.
     """
     try:
-        return ctx.store.open_chunks(public_id, start=start, length=length)
+        chunks = ctx.store.open_chunks(public_id, start=start, length=None if stop is None else stop - start)
     except ItemNotFound:
         raise NotInQuarantine(f"item {public_id} is no longer held in quarantine") from None
+    return ExactLength(chunks, None if expected is None else expected - start)
+
+
+class ExactLength:
+    """Chunks passed through that raise, instead of ending, when they are not exactly `expected`
+    bytes: a client must never see a clean end of a body that is not the whole file. A class, not
+    a generator, so that close() releases the stored file even when the body was never read."""
+
+    def __init__(self, chunks: PlaintextChunks, expected: int | None):
+        self._chunks = chunks
+        self._expected = expected
+        self._sent = 0
+
+    def __iter__(self) -> "ExactLength":
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            piece = next(self._chunks)
+        except StopIteration:
+            if self._expected is not None and self._sent != self._expected:
+                raise StreamLengthMismatch(f"the stored file ended after {self._sent} of {self._expected} bytes")
+            raise
+        self._sent += len(piece)
+        if self._expected is not None and self._sent > self._expected:
+            self.close()
+            raise StreamLengthMismatch(f"the stored file is longer than the {self._expected} bytes recorded")
+        return piece
+
+    def close(self) -> None:
+        self._chunks.close()
 
 
 @contextmanager

@@ -70,7 +70,7 @@ class Leases:
         with self._lock:
             self._held.add(key)
             self._write(key)
-            if self._renewer is None or not self._renewer.is_alive():
+            if self._renewer is None:
                 self._renewer = threading.Thread(target=self._renew_forever, name="job-leases", daemon=True)
                 self._renewer.start()
 
@@ -93,10 +93,14 @@ class Leases:
         self.huey.storage.put_data(key, lease.to_json().encode())
 
     def _renew_forever(self) -> None:
+        # Ends once no job holds a lease here; take() starts a new one when needed.
         while True:
             time.sleep(RENEW_EVERY_S)
             with self._lock:
                 held = sorted(self._held)
+                if not held:
+                    self._renewer = None
+                    return
             for key in held:
                 try:
                     with self._lock:

@@ -61,59 +61,23 @@ def item_file(public_id: str):
     ctx = gate_context(current_app._get_current_object())
     try:
         facts = item_facts(ctx, public_id, setting_id=g.account.setting_id)
-        size = facts.size
-        wanted = request.range.range_for_length(size) if request.range is not None and size is not None else None
-        if request.range is not None and size is not None and wanted is None:
-            response = Response(status=416)
-            response.headers["Content-Range"] = f"bytes */{size}"
-            return response
-        start, stop = wanted or (0, size)
-        chunks = item_chunks(ctx, public_id, start=start, length=None if stop is None else stop - start)
+        wanted = request.range.range_for_length(facts.size) if request.range and facts.size is not None else None
+        if request.range and facts.size is not None and wanted is None:
+            return Response(status=416, headers={"Content-Range": f"bytes */{facts.size}"})
+        start, stop = wanted or (0, facts.size)
+        body = item_chunks(ctx, public_id, start=start, stop=stop if wanted else None, expected=stop)
     except (UnknownItem, NotInQuarantine):
         abort(404)
-    response = Response(exact_length(chunks, None if stop is None else stop - start), mimetype=facts.mime,
-                        status=206 if wanted else 200, direct_passthrough=True)
+    response = Response(body, mimetype=facts.mime, status=206 if wanted else 200, direct_passthrough=True)
     if stop is not None:
+        # A body cut short by a failure mid-way is then seen as incomplete by every client.
         response.content_length = stop - start
     if wanted:
-        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{facts.size}"
     response.headers["Accept-Ranges"] = "bytes"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Disposition"] = "inline"
     return response
-
-
-class StreamLengthMismatch(Exception):
-    """The stored file's length differs from the recorded one (replaced while being read)."""
-
-
-class exact_length:  # noqa: N801 - used like the generator function it replaces
-    """Pass chunks through, raising (so the server cuts the response short) if they are not exactly
-    expected bytes: a client must never see a clean end of a body that is not the whole file.
-    A class rather than a generator, so that close() releases the file even if never iterated."""
-
-    def __init__(self, chunks, expected: int | None):
-        self._chunks = chunks
-        self._expected = expected
-        self._sent = 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> bytes:
-        try:
-            piece = next(self._chunks)
-        except StopIteration:
-            if self._expected is not None and self._sent != self._expected:
-                raise StreamLengthMismatch(f"the stored file ended after {self._sent} of {self._expected} bytes")
-            raise
-        self._sent += len(piece)
-        if self._expected is not None and self._sent > self._expected:
-            raise StreamLengthMismatch(f"the stored file is longer than the {self._expected} bytes recorded")
-        return piece
-
-    def close(self) -> None:
-        self._chunks.close()
 
 
 @bp.get("/<public_id>/frame")

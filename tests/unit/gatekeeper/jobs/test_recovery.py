@@ -139,3 +139,24 @@ def test_a_job_cut_short_by_shutdown_goes_back_to_the_queue_without_its_lease(jo
 
     assert queued(jobs) == ["item-a"]
     assert jobs.leases.find(key) is None
+
+
+def test_a_long_job_keeps_its_lease_fresh_while_it_runs(jobs, monkeypatch):
+    import time
+
+    from gatekeeper.jobs import leases
+
+    monkeypatch.setattr(leases, "RENEW_EVERY_S", 0.05)
+    clock = [NOW]
+    jobs.leases.clock = lambda: clock[0]
+    key = lease_key(ANALYSE_JOB, {"public_id": "item-a"})
+    jobs.leases.take(key)
+    clock[0] = NOW + 60  # a minute into the job
+
+    deadline = time.monotonic() + 5
+    while jobs.leases.find(key).until < NOW + 60 + LEASE_S and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    assert jobs.leases.find(key).until == NOW + 60 + LEASE_S
+    jobs.leases.drop(key)
+    assert jobs.leases.find(key) is None

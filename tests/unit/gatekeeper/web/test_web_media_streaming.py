@@ -9,6 +9,7 @@ import pytest
 from consent_db.models import ItemKind, ItemState, MediaItem
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
+from gatekeeper.gate.access import StreamLengthMismatch
 from gatekeeper.gate.context import gate_context
 from gatekeeper.storage.envelope import HEADER_BYTES, TAG_BYTES, DEFAULT_CHUNK_SIZE, EnvelopeError
 
@@ -91,7 +92,16 @@ def test_a_stored_file_of_another_length_than_recorded_never_ends_cleanly(app, m
         db.query(MediaItem).filter_by(public_id=video_id).one().size_bytes = SIZE + 1
     response = manager.get(f"/media/{video_id}/file", buffered=False)
 
-    with pytest.raises(Exception, match="ended after"):
+    with pytest.raises(StreamLengthMismatch, match="ended after"):
+        list(response.response)
+
+
+def test_a_stored_file_longer_than_recorded_never_ends_cleanly(app, manager, video_id):
+    with transaction(app) as db:
+        db.query(MediaItem).filter_by(public_id=video_id).one().size_bytes = SIZE - 1
+    response = manager.get(f"/media/{video_id}/file", buffered=False)
+
+    with pytest.raises(StreamLengthMismatch, match="longer than"):
         list(response.response)
 
 
