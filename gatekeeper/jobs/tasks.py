@@ -1,9 +1,14 @@
 """Every background job by name: what the gate runs after an upload, an approval or a consent change."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 
 from gatekeeper.jobs.runner import TaskSpec
+
+if TYPE_CHECKING:
+    from gatekeeper.jobs.recovery import Recovery
 
 
 def _ctx(app: Flask):
@@ -41,7 +46,7 @@ def consent_changed(app: Flask, *, person_id: int) -> None:
     sweep(_ctx(app), person_id=person_id)
 
 
-def recover_after_crashes(app: Flask):
+def recover_after_crashes(app: Flask) -> "Recovery":
     """Remove what killed processes left in the work folder and queue analyses no job will finish."""
     from pathlib import Path
 
@@ -59,10 +64,13 @@ def minute_sweep(app: Flask) -> None:
     from gatekeeper.gate.takedown import sweep
 
     context = _ctx(app)
-    complete_stale_intents(context)
-    sweep(context)
-    purge(context)
-    recover_after_crashes(app)
+    try:
+        complete_stale_intents(context)
+        sweep(context)
+        purge(context)
+    finally:
+        # Even while a channel is down and its takedowns fail, lost analyses are still found.
+        recover_after_crashes(app)
 
 
 TASKS: dict[str, TaskSpec] = {

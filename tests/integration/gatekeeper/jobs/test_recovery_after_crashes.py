@@ -100,3 +100,21 @@ def test_the_minute_sweep_recovers_too(app):
     minute_sweep(app)
 
     assert queued(app) == [item]
+
+
+def test_the_minute_sweep_still_recovers_while_a_channel_is_down(app, monkeypatch):
+    from gatekeeper.jobs.tasks import minute_sweep
+    from gatekeeper.publishers.base import PublisherUnavailable
+
+    def channel_down(ctx, **kwargs):
+        raise PublisherUnavailable("the website's folder is on a disk that is full")
+
+    monkeypatch.setattr("gatekeeper.gate.takedown.sweep", channel_down)
+    item = add_item(app, "e" * 32)
+    jobs_of(app).huey.storage.put_data(lease_key(ANALYSE_JOB, {"public_id": item}),
+                                       Lease(HOST, dead_pid(), "killed", now().timestamp() + LEASE_S).to_json().encode())
+
+    with pytest.raises(PublisherUnavailable):
+        minute_sweep(app)
+
+    assert queued(app) == [item]
