@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from flask import Flask
-
-from gatekeeper import config as config_module
-from gatekeeper import database, instance, web
-from gatekeeper.jobs import runner as jobs_runner
-from gatekeeper.jobs.tasks import TASKS
+if TYPE_CHECKING:
+    from flask import Flask
 
 
-
-def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None = None) -> "Flask":
     """Build the app for an instance folder; raises ConfigError or InstanceError when unusable."""
+    # Imported here, not at the top: every `gatekeeper` command and every room below the web
+    # imports this package, and most of them never build the web app (`gatekeeper --help`,
+    # `gatekeeper sanitize`); the web app and its dependencies cost about a second to import.
+    from flask import Flask
+
+    from gatekeeper import config as config_module
+    from gatekeeper import database, instance, web
+    from gatekeeper.jobs import runner as jobs_runner
+    from gatekeeper.jobs.tasks import TASKS
+
     settings = config_module.load(instance_dir or (config or {}).get("INSTANCE_PATH"), overrides=config)
     folder = Path(settings["INSTANCE_PATH"])
     if "SECRET_KEY" not in settings or "DATA_KEY" not in settings:

@@ -9,13 +9,16 @@ from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from consent_db import accounts, audit, migrate, records
+from consent_db.models import Channel
 from gatekeeper.database import session_factory
 from gatekeeper.jobs.backends import JobsMisconfigured, backend_for
 from gatekeeper.jobs.runner import jobs_of
+from gatekeeper.publishers import default_target, publisher_for
+from gatekeeper.publishers.base import Publisher, PublisherError
 from gatekeeper.storage import quarantine_from_config
 from gatekeeper.storage.base import QuarantineError
 
@@ -124,6 +127,64 @@ def check_static(app: Flask) -> Finding:
     return Finding("static files", True, str(folder))
 
 
+# A publish writes one file in seconds to minutes; a partial copy older than this was left by a crash.
+STALE_LEFTOVER_S = 3600
+
+
+def channel_publishers(app: Flask) -> list[tuple[str, Publisher | None, str]]:
+    """(channel label, its publisher or None, why not) for every channel of every setting."""
+    with session_factory(app)() as session:
+        rows = [(c.setting_id, c.slug, c.target) for c in session.scalars(select(Channel).order_by(Channel.id))]
+    found = []
+    for setting_id, slug, target in rows:
+        label = f"{slug} (setting {setting_id})"
+        try:
+            chosen = dict(target) if target else default_target(app.config["CHANNELS_DIR"], slug)
+            found.append((label, publisher_for(chosen), ""))
+        except PublisherError as exc:
+            found.append((label, None, str(exc)))
+    return found
+
+
+def check_channels(app: Flask) -> Finding:
+    """Build each channel's publisher from its row and ask it whether it can be published to."""
+    try:
+        publishers = channel_publishers(app)
+    except SQLAlchemyError as exc:
+        return Finding("channels", False, f"cannot read the channels: {exc.__class__.__name__}")
+    if not publishers:
+        return Finding("channels", True, "no channels yet")
+    lines, ok = [], True
+    for label, publisher, problem in publishers:
+        if publisher is not None:
+            try:
+                publisher.check()
+            except PublisherError as exc:
+                problem = str(exc)
+        ok = ok and not problem
+        lines.append(f"{label}: {problem}" if problem else f"{label}: {publisher.describe()}")
+    return Finding("channels", ok, "; ".join(lines))
+
+
+def check_channel_leftovers(app: Flask) -> Finding:
+    """Remove partial copies that crashed publishes left (older than an hour) and say which."""
+    removed, problems = [], []
+    for label, publisher, _ in channel_publishers(app):
+        if publisher is None:
+            continue
+        try:
+            removed.extend(publisher.clean_leftovers(STALE_LEFTOVER_S))
+        except PublisherError as exc:
+            problems.append(f"{label}: {exc}")
+    if problems:
+        return Finding("channel leftovers", False, "; ".join(problems))
+    if removed:
+        return Finding("channel leftovers", True,
+                       f"removed {len(removed)} partial cop{'y' if len(removed) == 1 else 'ies'} "
+                       f"left by interrupted publishing: {', '.join(removed)}")
+    return Finding("channel leftovers", True, "no partial copies left by interrupted publishing")
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -157,7 +218,9 @@ CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_face_models,
     check_media,
     check_records,
-    _writable_folder("channels", "CHANNELS_DIR"),
+    _writable_folder("channels folder", "CHANNELS_DIR"),
+    check_channels,
+    check_channel_leftovers,
     check_static,
 )
 

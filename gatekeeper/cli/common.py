@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
-from flask import Flask
 
 from gatekeeper import config as config_module
 from gatekeeper.config import ConfigError
 from gatekeeper.instance import InstanceError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class CommandError(click.ClickException):
@@ -51,7 +53,7 @@ def instance_option(func: Callable) -> Callable:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
-def open_app(instance: str, **overrides: Any) -> Flask:
+def open_app(instance: str, **overrides: Any) -> "Flask":
     """The app for an instance; a missing or broken instance becomes a CommandError."""
     from gatekeeper import create_app
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -13,7 +14,38 @@ from gatekeeper.cli.common import CommandError, emit, instance_option, json_opti
 from gatekeeper.database import session_factory, transaction
 from gatekeeper.instance import create_secrets
 from gatekeeper.jobs.priority import lower_priority
-from gatekeeper.jobs.runner import jobs_of, run_worker, start_embedded_consumer
+from gatekeeper.jobs.runner import (
+    SHUTDOWN_GRACE_S,
+    jobs_of,
+    run_worker,
+    start_embedded_consumer,
+    stop_embedded_consumer,
+)
+from gatekeeper.jobs.tasks import recover_after_crashes
+from gatekeeper.storage.workdirs import clean_work_root
+
+log = logging.getLogger("gatekeeper.startup")
+
+
+def _recover(app) -> None:
+    """What a killed process left: plaintext in the work folder, analyses no job will finish."""
+    if jobs_of(app).huey.immediate:
+        # Jobs run inside requests here; only the work folder can hold leftovers.
+        clean_work_root(Path(app.config["QUARANTINE_DIR"]) / ".work")
+        return
+    try:
+        found = recover_after_crashes(app)
+    except Exception:  # noqa: BLE001 - doctor's findings say why; serving must still start
+        log.exception("start-up recovery failed; the minute sweep will try again")
+        return
+    if found.removed or found.requeued:
+        log.warning("start-up recovery: %d work folder entries removed, analysis queued again for %d item(s)",
+                    len(found.removed), len(found.requeued))
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    # waitress ends serve() on SystemExit, so the finally below stops the job consumer gracefully.
+    raise SystemExit(0)
 
 
 @click.command()
@@ -71,12 +103,14 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
             click.echo(f"warning: {finding.name}: {finding.detail}", err=True)
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
+    _recover(app)
     consumer = None
     if app.config["JOBS_URL"].startswith("sqlite:"):
         # The embedded default: no separate worker to run.
         consumer = start_embedded_consumer(jobs_of(app))
     else:
         click.echo("jobs go to an external queue: run 'gatekeeper worker' beside this server", err=True)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     click.echo(f"Photo Gatekeeper on http://{host}:{port}/ (instance {instance})")
     try:
         waitress.serve(
@@ -88,7 +122,7 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
         )
     finally:
         if consumer is not None:
-            consumer.stop(graceful=True)
+            stop_embedded_consumer(consumer)
 
 
 @click.command()
@@ -96,7 +130,9 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
 @click.option("--workers", default=2, show_default=True, help="Job threads in this process.")
 @click.option("--nice", "niceness", default=10, show_default=True, type=click.IntRange(0, 19),
               help="Lower this process's CPU priority by this much (0 keeps it).")
-def worker(instance: str, workers: int, niceness: int) -> None:
+@click.option("--grace", default=SHUTDOWN_GRACE_S, show_default=True, type=click.FloatRange(0, 3600),
+              help="On SIGTERM, seconds running jobs may take to finish before they are queued again.")
+def worker(instance: str, workers: int, niceness: int, grace: float) -> None:
     """Run background jobs from the configured queue until stopped."""
     app = open_app(instance)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -106,7 +142,8 @@ def worker(instance: str, workers: int, niceness: int) -> None:
     # Analysis can wait a second; a practitioner holding a tablet should not. Where a worker shares
     # cores with the web server, accepting uploads comes first.
     logging.getLogger("gatekeeper.worker").info(lower_priority(niceness))
-    run_worker(jobs, workers)
+    _recover(app)
+    run_worker(jobs, workers, grace_s=grace)
 
 
 @click.command()

@@ -19,6 +19,7 @@ from gatekeeper.publishers import default_target, publisher_for
 from gatekeeper.publishers.base import Publisher
 from gatekeeper.storage import quarantine_from_config
 from gatekeeper.storage.base import QuarantineStore
+from gatekeeper.storage.workdirs import process_work_dir
 
 EXTENSION = "gatekeeper.gate"
 
@@ -46,10 +47,11 @@ class GateContext:
 
     @property
     def work_dir(self) -> Path:
-        """Scratch space for files on their way in or out, inside the private quarantine folder."""
-        path = Path(self.config["QUARANTINE_DIR"]) / ".work"
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return path
+        """Scratch space for files on their way in or out, inside the private quarantine folder.
+
+        One folder per process, so what a killed process left is recognised and removed (workdirs.py).
+        """
+        return process_work_dir(Path(self.config["QUARANTINE_DIR"]) / ".work")
 
     def engine(self) -> FaceEngine:
         """This thread's face engine; raises PluginError or ModelError (the item is then held)."""

@@ -7,13 +7,17 @@ from typing import Any, Callable
 
 from flask import Flask, current_app
 from huey import Huey, crontab
-from huey.signals import SIGNAL_ERROR
+from huey.signals import SIGNAL_ERROR, SIGNAL_INTERRUPTED
 from huey.consumer import Consumer
 
 from gatekeeper.jobs.backends import backend_for
+from gatekeeper.jobs.leases import Leases, lease_key
 
 log = logging.getLogger(__name__)
 EXTENSION = "gatekeeper.jobs"
+# On SIGTERM running jobs get this long to finish; the rest go back to the queue. Docker waits 10 s
+# before SIGKILL, systemd 90 s.
+SHUTDOWN_GRACE_S = 8.0
 
 
 class UnknownJob(KeyError):
@@ -38,11 +42,25 @@ class Jobs:
     def __init__(self, app: Flask, huey: Huey, tasks: dict[str, TaskSpec]):
         self.app = app
         self.huey = huey
+        self.leases = Leases(huey)
         self._tasks = {}
         self._specs = dict(tasks)
         for name, spec in tasks.items():
             self._tasks[name] = self._register(name, spec)
         self.huey.signal(SIGNAL_ERROR)(self._after_error)
+        self.huey.signal(SIGNAL_INTERRUPTED)(self._after_interrupt)
+
+    def _after_interrupt(self, signal, task, exc=None) -> None:
+        """A job cut short by a stopping worker goes back to the queue, so the next worker runs it."""
+        if task.name not in self._specs or self.huey.immediate:
+            return  # (immediate: a Ctrl-C in a command that runs its jobs itself; nobody else would)
+        try:
+            self.huey.enqueue(task)
+            log.warning("job %s %s was interrupted by shutdown and is queued again", task.name, task.kwargs)
+        except Exception:  # noqa: BLE001 - the lease below then lets recovery find it
+            log.exception("could not queue interrupted job %s again; recovery will", task.name)
+            return
+        self.leases.drop(lease_key(task.name, task.kwargs or {}))
 
     def _after_error(self, signal, task, exc=None) -> None:
         """Hand a job that has used up its retries to its give-up hook, so its failure is visible."""
@@ -58,10 +76,20 @@ class Jobs:
 
     def _register(self, name: str, spec: TaskSpec):
         app = self.app
+        leases = self.leases
+        huey = self.huey
 
         def run(**kwargs):
-            with app.app_context():
-                return spec.func(app, **kwargs)
+            # A lease says "running here, now", so a job whose process dies is found and run again.
+            key = None if huey.immediate else lease_key(name, kwargs)
+            if key is not None:
+                leases.take(key)
+            try:
+                with app.app_context():
+                    return spec.func(app, **kwargs)
+            finally:
+                if key is not None:
+                    leases.drop(key)
 
         run.__name__ = name
         task = self.huey.task(retries=spec.retries, retry_delay=spec.retry_delay, retry_backoff=2, name=name)(run)
@@ -79,6 +107,11 @@ class Jobs:
 
     def names(self) -> list[str]:
         return sorted(self._tasks)
+
+    def waiting(self, name: str) -> list[dict[str, Any]]:
+        """The arguments of every queued or scheduled (retrying) job of this name."""
+        tasks = [*self.huey.pending(), *self.huey.scheduled()]
+        return [dict(task.kwargs or {}) for task in tasks if task.name == name]
 
 
 class _EmbeddedConsumer(Consumer):
@@ -104,12 +137,25 @@ def start_embedded_consumer(jobs: Jobs, workers: int = 2) -> Consumer | None:
     """Run jobs in threads of this process (the embedded default); None when jobs run at once."""
     if jobs.huey.immediate:
         return None
-    consumer = _EmbeddedConsumer(jobs.huey, workers=workers, worker_type="thread", periodic=True)
+    consumer = _EmbeddedConsumer(jobs.huey, workers=workers, worker_type="thread", periodic=True,
+                                 shutdown_timeout=SHUTDOWN_GRACE_S)
     consumer.start()
     log.info("in-process job consumer started with %d threads", workers)
     return consumer
 
 
-def run_worker(jobs: Jobs, workers: int) -> None:
-    """Run a blocking consumer (`gatekeeper worker`) until SIGINT or SIGTERM."""
-    Consumer(jobs.huey, workers=workers, worker_type="thread", periodic=True).run()
+def stop_embedded_consumer(consumer: Consumer) -> None:
+    """Let running jobs finish for a few seconds, then queue the unfinished ones again."""
+    consumer.stop(graceful=True)
+    consumer.huey.notify_interrupted_tasks()
+
+
+def run_worker(jobs: Jobs, workers: int, *, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+    """Run a blocking consumer (`gatekeeper worker`) until SIGINT or SIGTERM.
+
+    SIGTERM (systemd, Docker) stops it gracefully: no new jobs are taken, running ones get grace_s
+    to finish, and those still running are queued again for the next worker. A second SIGTERM,
+    or SIGINT, stops at once; unfinished jobs are still queued again.
+    """
+    Consumer(jobs.huey, workers=workers, worker_type="thread", periodic=True,
+             graceful_signal="TERM", shutdown_timeout=grace_s).run()

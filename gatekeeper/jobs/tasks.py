@@ -1,9 +1,14 @@
 """Every background job by name: what the gate runs after an upload, an approval or a consent change."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 
 from gatekeeper.jobs.runner import TaskSpec
+
+if TYPE_CHECKING:
+    from gatekeeper.jobs.recovery import Recovery
 
 
 def _ctx(app: Flask):
@@ -41,16 +46,31 @@ def consent_changed(app: Flask, *, person_id: int) -> None:
     sweep(_ctx(app), person_id=person_id)
 
 
+def recover_after_crashes(app: Flask) -> "Recovery":
+    """Remove what killed processes left in the work folder and queue analyses no job will finish."""
+    from pathlib import Path
+
+    from gatekeeper.jobs.recovery import recover
+    from gatekeeper.jobs.runner import jobs_of
+
+    context = _ctx(app)
+    return recover(jobs_of(app), context.sessions, Path(app.config["QUARANTINE_DIR"]) / ".work")
+
+
 def minute_sweep(app: Flask) -> None:
-    """Expiry and leaving dates pass without anyone acting; crashed publishes need finishing."""
+    """Expiry and leaving dates pass without anyone acting; crashed publishes and analyses need finishing."""
     from gatekeeper.gate.publishing import complete_stale_intents
     from gatekeeper.gate.retention import purge
     from gatekeeper.gate.takedown import sweep
 
     context = _ctx(app)
-    complete_stale_intents(context)
-    sweep(context)
-    purge(context)
+    try:
+        complete_stale_intents(context)
+        sweep(context)
+        purge(context)
+    finally:
+        # Even while a channel is down and its takedowns fail, lost analyses are still found.
+        recover_after_crashes(app)
 
 
 TASKS: dict[str, TaskSpec] = {

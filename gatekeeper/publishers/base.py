@@ -96,7 +96,8 @@ class Publisher(ABC):
         return self._publish(source, object_name, content_type)
 
     def remove(self, ref: PublishedRef | str) -> None:
-        """Take the object down completely (every version); removing what is already gone is fine.
+        """Take the object down completely (every version, and any partial copy a crashed publish of
+        this name left); removing what is already gone is fine.
 
         Raises PublishRefused, PublisherUnavailable (retry later) or PublisherMisconfigured.
         """
@@ -106,6 +107,15 @@ class Publisher(ABC):
     def exists(self, object_name: str) -> bool:
         """Whether the channel holds object_name now; raises PublisherUnavailable or PublisherMisconfigured."""
         return self._exists(check_object_name(object_name))
+
+    def leftovers(self, older_than_s: float) -> list[str]:
+        """What crashed publishes left behind (partial copies, unfinished uploads) older than
+        older_than_s seconds, as locations for doctor; raises PublisherError. None by default."""
+        return []
+
+    def clean_leftovers(self, older_than_s: float) -> list[str]:
+        """Remove what leftovers() lists and return it; raises PublisherError."""
+        return []
 
     @abstractmethod
     def _publish(self, source: Path, object_name: str, content_type: str) -> PublishedRef: ...

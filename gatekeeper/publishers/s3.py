@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -104,7 +105,51 @@ class S3Publisher(aws_s3.BucketClient, Publisher):
 
     def _remove(self, object_name: str) -> None:
         with self._translated("taking an object down"):
-            aws_s3.delete_every_version(self.client, self.bucket, self._key(object_name))
+            key = self._key(object_name)
+            # put_object is one request, so no part of it can linger; an unfinished multipart upload
+            # of this key (another tool, a future large-file path) holds bytes too, and goes as well.
+            for upload in self._unfinished_uploads(key):
+                if upload["Key"] == key:
+                    self._abort(upload)
+            aws_s3.delete_every_version(self.client, self.bucket, key)
+
+    def _unfinished_uploads(self, prefix: str) -> list[dict]:
+        found: list[dict] = []
+        try:
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(
+                    Bucket=self.bucket, Prefix=prefix):
+                found.extend(page.get("Uploads", []))
+        except aws_s3.ClientError as exc:
+            if aws_s3.classify(exc) is aws_s3.Failure.NOT_SUPPORTED:
+                return []
+            raise
+        return found
+
+    def _abort(self, upload: dict) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        except aws_s3.ClientError as exc:
+            # Finished or aborted meanwhile: either way nothing of it is left.
+            if aws_s3.error_code(exc) != "NoSuchUpload" and aws_s3.classify(exc) is not aws_s3.Failure.NOT_FOUND:
+                raise
+
+    def leftovers(self, older_than_s: float) -> list[str]:
+        """Multipart uploads under the prefix started more than older_than_s ago and never finished."""
+        with self._translated("looking for unfinished uploads"):
+            return [f"s3://{self.bucket}/{u['Key']} (unfinished upload)" for u in self._stale_uploads(older_than_s)]
+
+    def clean_leftovers(self, older_than_s: float) -> list[str]:
+        removed = []
+        with self._translated("aborting unfinished uploads"):
+            for upload in self._stale_uploads(older_than_s):
+                self._abort(upload)
+                removed.append(f"s3://{self.bucket}/{upload['Key']} (unfinished upload)")
+        return removed
+
+    def _stale_uploads(self, older_than_s: float) -> list[dict]:
+        cutoff = datetime.now(timezone.utc) - timedelta(seconds=older_than_s)
+        return [u for u in self._unfinished_uploads(self.prefix)
+                if u.get("Initiated") is None or u["Initiated"] < cutoff]
 
     def _exists(self, object_name: str) -> bool:
         with self._translated("looking for an object"):

@@ -7,7 +7,7 @@ import os
 import re
 import tempfile
 from abc import ABC, abstractmethod
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -95,6 +95,25 @@ class QuarantineStore(ABC):
             envelope.open_stream(sealed, out, self.keyring, _context(item_key))
         return out.getvalue()
 
+    def open_chunks(self, item_key: str, *, start: int = 0, length: int | None = None) -> "PlaintextChunks":
+        """The plaintext (or the byte range start, start+length) as verified pieces of at most one
+        chunk each, for streaming to a client; close() the result when done (WSGI servers do).
+
+        Raises ItemNotFound, the store's errors, WrongKey or Tampered before returning (the header
+        and the first chunk are checked here); iterating raises Tampered or Truncated where the
+        object was cut or altered, after the pieces before that point were handed out.
+        """
+        check_item_key(item_key)
+        stack = ExitStack()
+        try:
+            sealed = stack.enter_context(self._open(item_key))
+            pieces = envelope.iter_plaintext(sealed, self.keyring, _context(item_key), start=start, length=length)
+            first = next(pieces, None)
+        except BaseException:
+            stack.close()
+            raise
+        return PlaintextChunks(first, pieces, stack)
+
     def fetch_to(self, item_key: str, dest: Path) -> None:
         """Write the plaintext to dest (mode 0600); dest appears only once every chunk was verified."""
         check_item_key(item_key)
@@ -166,3 +185,31 @@ class QuarantineStore(ABC):
     @abstractmethod
     def describe(self) -> str:
         """What this store is, for doctor and logs; never includes secrets."""
+
+
+class PlaintextChunks:
+    """An iterator of verified plaintext pieces that holds the stored object open until close()."""
+
+    def __init__(self, first: bytes | None, rest: Iterator[bytes], resources: ExitStack):
+        self._first = first
+        self._rest = rest
+        self._resources = resources
+
+    def __iter__(self) -> "PlaintextChunks":
+        return self
+
+    def __next__(self) -> bytes:
+        if self._first is not None:
+            piece, self._first = self._first, None
+            return piece
+        try:
+            return next(self._rest)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self._first = None
+        rest, self._rest = self._rest, iter(())
+        getattr(rest, "close", lambda: None)()
+        self._resources.close()

@@ -218,24 +218,71 @@ def open_stream(sealed: BinaryIO, out: BinaryIO, keyring: Keyring, context: byte
     out may hold a prefix of the plaintext when this raises: write to a scratch place and keep it
     only on success.
     """
+    written = 0
+    for plain in iter_plaintext(sealed, keyring, context):
+        out.write(plain)
+        written += len(plain)
+    return written
+
+
+def iter_plaintext(sealed: BinaryIO, keyring: Keyring, context: bytes, *,
+                   start: int = 0, length: int | None = None) -> Iterator[bytes]:
+    """The plaintext of an envelope, one verified chunk at a time (at most chunk size bytes each).
+
+    Each piece is yielded only after its tag was checked; a stream cut short or altered raises
+    WrongKey, Tampered or Truncated at the chunk where it happens, so a consumer must treat
+    everything already received as void when iteration raises (a web response then ends early,
+    short of its Content-Length). start and length pick a byte range; the chunks before start are
+    skipped unread where sealed can seek. Holds about two chunks in memory whatever the object's size.
+    """
+    if start < 0 or (length is not None and length < 0):
+        raise ValueError("start and length cannot be negative")
     header = read_header(sealed)
     aes = AESGCM(_unwrap(header, keyring, context))
     block = header.chunk_size + TAG_BYTES
-    current, index, written = _read_exact(sealed, block), 0, 0
+    index, skip = divmod(start, header.chunk_size)
+    _skip_to(sealed, HEADER_BYTES + index * block, index * block)
+    remaining = length
+    current = _read_exact(sealed, block)
     if not current:
+        if index:
+            raise Truncated(f"the object ends before chunk {index}, or the range starts past its end")
         raise Truncated("the object ends after its header")
-    while True:
+    while remaining is None or remaining > 0:
+        # Look one chunk ahead: only the chunk with nothing after it may carry the final flag.
         following = _read_exact(sealed, block)
         final = not following
         try:
             plain = aes.decrypt(_nonce(header, index, final), current, header.fixed)
         except InvalidTag:
             raise _why_not(aes, header, index, final, current) from None
-        out.write(plain)
-        written += len(plain)
+        if skip:
+            plain, skip = plain[skip:], 0
+        if remaining is not None:
+            plain = plain[:remaining]
+            remaining -= len(plain)
+        if plain:
+            yield plain
         if final:
-            return written
+            return
         current, index = following, index + 1
+
+
+def _skip_to(sealed: BinaryIO, position: int, count: int) -> None:
+    """Move past count bytes of chunks (to position from the start): seek, or read and drop."""
+    if not count:
+        return
+    try:
+        if sealed.seekable():
+            sealed.seek(position)
+            return
+    except (AttributeError, OSError):
+        pass
+    while count:
+        dropped = sealed.read(min(count, 1024 * 1024))
+        if not dropped:
+            return
+        count -= len(dropped)
 
 
 def _why_not(aes: AESGCM, header: Header, index: int, final: bool, chunk: bytes) -> EnvelopeError:

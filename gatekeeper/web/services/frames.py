@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import io
-import tempfile
 from pathlib import Path
 
 import av
 from PIL import Image
 
-from gatekeeper.gate.access import item_bytes
+from gatekeeper.gate.access import item_facts, item_on_disk
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import GateError
 
@@ -38,12 +37,10 @@ def _frame_at(path: Path, seconds: float) -> Image.Image:
 
 def frame_jpeg(ctx: GateContext, public_id: str, seconds: float, *, setting_id: int | None, max_side: int = 640) -> bytes:
     """A JPEG of the frame at `seconds`; raises UnknownItem, NotInQuarantine or NoSuchFrame."""
-    data, mime = item_bytes(ctx, public_id, setting_id=setting_id)
-    if not mime.startswith("video/"):
+    facts = item_facts(ctx, public_id, setting_id=setting_id)
+    if not facts.mime.startswith("video/"):
         raise NoSuchFrame("only videos have frames")
-    with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
-        path = Path(scratch) / "clip.mp4"
-        path.write_bytes(data)
+    with item_on_disk(ctx, facts.key, facts.extension) as path:
         picture = _frame_at(path, seconds).convert("RGB")
     picture.thumbnail((max_side, max_side))
     out = io.BytesIO()

@@ -66,6 +66,7 @@ def test_a_copy_that_fails_half_way_leaves_no_partial_file(channel, photo, monke
         channel.publish(photo, object_name=name, content_type="image/jpeg")
 
     assert list(channel.folder.iterdir()) == []
+    assert list(channel.staging.iterdir()) == []
     assert not channel.exists(name)
 
 
@@ -141,3 +142,115 @@ def test_new_object_names_are_random_and_carry_only_the_extension():
 def test_new_object_name_refuses_extensions_the_gatekeeper_does_not_publish(bad):
     with pytest.raises(PublishRefused):
         new_object_name(bad)
+
+
+# --- partial copies: staged beside the served folder, never inside it ------------------------------
+
+KILL_BETWEEN_WRITE_AND_RENAME = r"""
+import os, sys
+from pathlib import Path
+from gatekeeper.publishers.local_folder import LocalFolderPublisher
+
+def killed(*args):
+    os.kill(os.getpid(), 9)  # the process dies with the copy written and not yet renamed
+
+os.replace = killed
+LocalFolderPublisher(Path(sys.argv[1])).publish(Path(sys.argv[2]), object_name=sys.argv[3], content_type="image/jpeg")
+"""
+
+
+def _kill_mid_publish(channel, photo, name):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[4]
+    done = subprocess.run([sys.executable, "-c", KILL_BETWEEN_WRITE_AND_RENAME, str(channel.folder), str(photo), name],
+                          cwd=root, capture_output=True)
+    assert done.returncode == -9, done.stderr
+
+
+def _age(path, seconds):
+    import os
+    import time
+
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_a_publisher_killed_between_write_and_rename_leaves_nothing_in_the_served_folder(channel, photo):
+    name = new_object_name(".jpg")
+
+    _kill_mid_publish(channel, photo, name)
+
+    assert list(channel.folder.iterdir()) == []
+    parts = list(channel.staging.iterdir())
+    assert [p.read_bytes() for p in parts] == [photo.read_bytes()]
+    assert channel.staging.parent == channel.folder.parent
+    assert stat.S_IMODE(channel.staging.stat().st_mode) == 0o700
+
+
+def test_a_stale_partial_copy_is_reported_then_cleaned_and_a_fresh_one_is_left_alone(channel, photo):
+    stale, fresh = new_object_name(".jpg"), new_object_name(".jpg")
+    _kill_mid_publish(channel, photo, stale)
+    _age(next(channel.staging.iterdir()), 7200)
+    _kill_mid_publish(channel, photo, fresh)
+
+    found = channel.leftovers(older_than_s=3600)
+    removed = channel.clean_leftovers(older_than_s=3600)
+
+    assert len(found) == 1 and stale in found[0]
+    assert removed == found
+    assert [p.name.split(".")[0] for p in channel.staging.iterdir()] == [fresh.split(".")[0]]
+
+
+def test_a_partial_copy_left_in_the_served_folder_by_an_older_version_is_cleaned_at_any_age(channel):
+    channel.folder.mkdir(parents=True)
+    legacy = channel.folder / ".publishing-k2j3h4"
+    legacy.write_bytes(b"half a photo")
+
+    assert channel.leftovers(older_than_s=3600) == [str(legacy)]
+    channel.clean_leftovers(older_than_s=3600)
+
+    assert list(channel.folder.iterdir()) == []
+
+
+def test_takedown_removes_the_partial_copy_a_crashed_publish_of_that_name_left(channel, photo):
+    name, other = new_object_name(".jpg"), new_object_name(".jpg")
+    _kill_mid_publish(channel, photo, name)
+    _kill_mid_publish(channel, photo, other)
+
+    channel.remove(name)
+
+    assert [p.name.startswith(other) for p in channel.staging.iterdir()] == [True]
+
+
+def test_publishing_after_a_crash_of_the_same_name_puts_the_whole_file_in_place(channel, photo):
+    name = new_object_name(".jpg")
+    _kill_mid_publish(channel, photo, name)
+
+    channel.publish(photo, object_name=name, content_type="image/jpeg")
+    channel.remove(name)
+
+    assert list(channel.folder.iterdir()) == []
+    assert list(channel.staging.iterdir()) == []
+
+
+def test_check_refuses_a_staging_folder_other_users_can_open(channel, photo):
+    channel.publish(photo, object_name=new_object_name(".jpg"), content_type="image/jpeg")
+    channel.staging.chmod(0o755)
+
+    with pytest.raises(PublisherMisconfigured, match="chmod 700"):
+        channel.check()
+
+
+def test_a_rename_across_filesystems_is_a_misconfiguration_that_leaves_nothing(channel, photo, monkeypatch):
+    def cross_device(src, dst):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr("gatekeeper.publishers.local_folder.os.replace", cross_device)
+    with pytest.raises(PublisherMisconfigured, match="another filesystem"):
+        channel.publish(photo, object_name=new_object_name(".jpg"), content_type="image/jpeg")
+
+    assert list(channel.folder.iterdir()) == []
+    assert list(channel.staging.iterdir()) == []
