@@ -32,7 +32,7 @@ from gatekeeper.doctor import ensure_folders  # noqa: E402
 from gatekeeper.faces.enrolment import enroll_person  # noqa: E402
 from gatekeeper.gate import actions  # noqa: E402
 from gatekeeper.gate.consent_changes import after_consent_change  # noqa: E402
-from gatekeeper.gate.context import gate_context  # noqa: E402
+from gatekeeper.app.context import gate_context  # noqa: E402
 from gatekeeper.gate.ingest import receive_upload  # noqa: E402
 from gatekeeper.instance import create_secrets  # noqa: E402
 from gatekeeper.jobs.runner import jobs_of, start_embedded_consumer  # noqa: E402

@@ -9,8 +9,8 @@ from flask import Flask
 from gatekeeper import config as config_module
 from gatekeeper import database, instance, web
 from gatekeeper.jobs import runner as jobs_runner
+from gatekeeper.app import context as app_context
 from gatekeeper.jobs.tasks import TASKS
-
 
 
 def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None = None) -> Flask:
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
     )
     app.config.update(settings)
     database.init_app(app)
-    jobs_runner.init_app(app, TASKS)
+    jobs = jobs_runner.init_app(app, TASKS)
+    app_context.init_app(app, enqueue=jobs.enqueue)
     web.init_app(app)
     return app

@@ -65,7 +65,7 @@ def enroll(instance: str, person_id: int, photos: tuple[str, ...], as_json: bool
     from gatekeeper.faces.enrolment import EnrolmentRefused, enroll_person
     from gatekeeper.faces.models import ModelError
     from gatekeeper.faces.plugins import PluginError
-    from gatekeeper.gate.context import gate_context
+    from gatekeeper.app.context import gate_context
     from gatekeeper.media import Refused
 
     ctx = gate_context(open_app(instance))
@@ -90,7 +90,7 @@ def check(instance: str, file: str, channel: str, as_json: bool) -> None:
 
     from consent_db.records import RecordsError
     from gatekeeper.gate.check import check_file
-    from gatekeeper.gate.context import gate_context
+    from gatekeeper.app.context import gate_context
     from gatekeeper.media import Refused
 
     ctx = gate_context(open_app(instance))

@@ -22,11 +22,12 @@ from gatekeeper.gate.errors import NotCleared, NotInQuarantine
 from gatekeeper.gate.evaluate import decide_item
 from gatekeeper.gate.items import file_sha256, get_item
 from gatekeeper.gate.lifecycle import is_open
+from gatekeeper.job_names import JobName
 from gatekeeper.media import verify_file, without_audio
 from gatekeeper.publishers.base import new_object_name
 
 log = logging.getLogger(__name__)
-PUBLISH_JOB = "publish_item"
+PUBLISH_JOB = JobName.PUBLISH_ITEM
 LIVE = (PublicationState.INTENT, PublicationState.PUBLISHED)
 STALE_INTENT = timedelta(minutes=2)
 

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request
 from werkzeug.datastructures import FileStorage
 
 from consent_db.models import Role
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app.context import gate_context
 from gatekeeper.gate.ingest import receive_upload
 from gatekeeper.gate.queue import list_queue, my_uploads
 from gatekeeper.media import Refused

@@ -14,7 +14,7 @@ from gatekeeper.faces.enrolment import MAX_PHOTOS, EnrolmentRefused, enroll_pers
 from gatekeeper.faces.models import ModelError
 from gatekeeper.faces.plugins import PluginError
 from gatekeeper.faces.recogniser import RecogniserError
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app.context import gate_context
 from gatekeeper.media import Refused
 
 

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent_db import audit, records, templates
-from consent_db.audit import Actor
-from consent_db.consent import ConsentChange, consent_in_force, history, record_decision
+from consent_db.consent import consent_in_force, history
 from consent_db.models import (
-    AuditEvent, Channel, ConsentDecision, Decision, GivenBy, Guardian, GuardianLink, Method, Person, PersonKind,
+    AuditEvent, Channel, ConsentDecision, Decision, Guardian, GuardianLink, Person, PersonKind,
 )
 from consent_db.timeutil import utc
 from consent_db.verdicts import FACE_MATCHING, Verdict
@@ -25,10 +24,6 @@ class FamilyError(Exception):
 
 class NotYourChild(FamilyError):
     """The child is not linked to this guardian (or does not exist): answered as not found."""
-
-
-class NoParentalResponsibility(FamilyError):
-    """The guardian is linked but without parental responsibility, so cannot decide."""
 
 
 @dataclass(frozen=True)
@@ -96,25 +91,6 @@ def parse_purpose(raw: str) -> int | str:
     if raw.isdigit():
         return int(raw)
     raise FamilyError("Choose a channel or face matching.")
-
-
-def decide(session: Session, guardian_id: int, child_id: int, purpose: int | str, decision: Decision | str, *,
-           actor: Actor, at: datetime) -> ConsentChange:
-    """Record this guardian's grant or withdrawal through the portal; raises FamilyError or RecordsError."""
-    _, link = child_for(session, guardian_id, child_id)
-    if not link.parental_responsibility:
-        raise NoParentalResponsibility("Only a parent or carer with parental responsibility can change consent.")
-    return record_decision(session, person_id=child_id, purpose=purpose, decision=decision,
-                           given_by=GivenBy.GUARDIAN, guardian_id=guardian_id, method=Method.PORTAL,
-                           actor_account_id=actor.account_id, device_id=actor.device_id, at=at)
-
-
-def withdraw_everything(session: Session, guardian_id: int, child_id: int, *, actor: Actor,
-                        at: datetime) -> list[ConsentChange]:
-    """Refuse every channel and face matching in one transaction; raises FamilyError."""
-    child, _ = child_for(session, guardian_id, child_id)
-    all_purposes: list[int | str] = [c.id for c in purposes(session, child.setting_id)] + [FACE_MATCHING]
-    return [decide(session, guardian_id, child_id, p, Decision.REFUSE, actor=actor, at=at) for p in all_purposes]
 
 
 def guardian_names(session: Session, child_id: int) -> dict[int, str]:

@@ -15,7 +15,7 @@ from consent_db.timeutil import now
 from consent_db.verdicts import FACE_MATCHING
 from gatekeeper.database import transaction
 from gatekeeper.faces.enrolment import enroll_person
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app.context import gate_context
 from gatekeeper.gate.ingest import receive_upload
 
 MANAGER = Actor(label="manager (test)")
