@@ -33,7 +33,7 @@ class UnitOfWork:
                  after_commit: Callable[[], None] | None = None):
         self._sessions = sessions
         self.clock = clock
-        self._after_commit = after_commit
+        self.after_commit = after_commit
         self._events: list[_Pending] = []
         self.session: Session | None = None
         self.at: datetime | None = None
@@ -68,9 +68,9 @@ class UnitOfWork:
                 self._transaction.__exit__(type(error), error, error.__traceback__)
                 raise
         self._transaction.__exit__(exc_type, exc, tb)
-        if exc_type is None and self._events and self._after_commit is not None:
+        if exc_type is None and self._events and self.after_commit is not None:
             try:
-                self._after_commit()
+                self.after_commit()
             except Exception:  # noqa: BLE001 - the rows are stored; the periodic drain will run them
                 log.warning("could not start the outbox drain at once; the periodic drain will", exc_info=True)
         return False
