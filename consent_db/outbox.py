@@ -1,8 +1,9 @@
 """Writing, claiming and finishing outbox rows, safely with several drainers on SQLite or PostgreSQL.
 
-A claim is one UPDATE of rows that are pending, due and not under a live lease. On PostgreSQL the
-candidate rows are picked with FOR UPDATE SKIP LOCKED, so two drainers never wait on, nor take, the
-same row; SQLite serialises writers, so the same statement cannot hand a row out twice there either.
+A claim marks rows that are pending, due and not under a live lease with the drainer's token. On
+PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so two drainers never wait on, nor take,
+the same row; on SQLite writers are serialised and the update re-checks the lease, so a row is handed
+out once there too.
 """
 from __future__ import annotations
 
@@ -58,10 +59,14 @@ def claim(session: Session, *, token: str, at: datetime, lease: timedelta, limit
     at = utc(at)
     claimable = (OutboxRow.done_at.is_(None)) & (OutboxRow.due_at <= at) & (
         OutboxRow.claimed_until.is_(None) | (OutboxRow.claimed_until < at))
-    candidates = (select(OutboxRow.id).where(claimable).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
-                  .with_for_update(skip_locked=True))
-    # The condition is repeated outside the sub-select: on PostgreSQL a row claimed by another drainer
-    # between the pick and the update is re-checked and left alone.
+    # Picked first, then updated: one UPDATE over a LIMIT ... SKIP LOCKED sub-select may run the
+    # sub-select more than once on PostgreSQL and so take more than `limit` rows.
+    candidates = list(session.scalars(select(OutboxRow.id).where(claimable).order_by(OutboxRow.due_at, OutboxRow.id)
+                                      .limit(limit).with_for_update(skip_locked=True)))
+    if not candidates:
+        return []
+    # The condition is checked again in the update: on SQLite the pick takes no lock, so a row another
+    # drainer claimed in between is left alone here.
     session.execute(update(OutboxRow).where(OutboxRow.id.in_(candidates), claimable)
                     .values(claim_token=token, claimed_until=at + lease, attempts=OutboxRow.attempts + 1)
                     .execution_options(synchronize_session=False))
