@@ -36,7 +36,8 @@ def _human(data: dict) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def scan(instance: str, as_json: bool, files: tuple[str, ...]) -> None:
     """Find the faces in FILES and say who they are; writes nothing. Exits 1 if any file was not checked."""
-    from gatekeeper.faces.service import load_gallery_for, scan_files
+    from gatekeeper.app.galleries import load_gallery_for
+    from gatekeeper.faces.service import scan_files
 
     app = open_app(instance)
     gallery = load_gallery_for(app)

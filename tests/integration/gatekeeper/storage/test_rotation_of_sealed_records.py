@@ -18,7 +18,7 @@ from consent_db.timeutil import now
 from consent_db.verdicts import FACE_MATCHING
 from gatekeeper.database import transaction
 from gatekeeper.instance import load_secrets
-from gatekeeper.storage.rotation import rotate_instance_key
+from gatekeeper.app.key_rotation import rotate_instance_key
 from gatekeeper.web.services import two_factor
 
 TEMPLATE = np.arange(128, dtype=np.float32).tobytes()
