@@ -42,11 +42,12 @@ def _context(kind: str, person_id: int, row_id: int) -> bytes:
 
 
 def enroll_template(
-    session: Session, data_key: bytes, *, person_id: int, template: bytes, reference_photo: bytes | None,
+    session: Session, data_key: bytes, *, setting_id: int, person_id: int, template: bytes,
+    reference_photo: bytes | None,
     at: datetime, actor_account_id: int | None = None, actor_label: str | None = None, device_id: int | None = None,
 ) -> FaceTemplate:
     """Store one sealed template (and photo); raises UnknownPerson, NoFaceMatchingConsent, EmptyTemplate."""
-    person = get_person(session, person_id)
+    person = get_person(session, person_id, setting_id=setting_id)
     if not template:
         raise EmptyTemplate("the face template is empty: nothing was stored")
     verdict = consent_in_force(session, [person_id], FACE_MATCHING, at)[person_id]

@@ -48,7 +48,7 @@ def record_consent(uow: UnitOfWork, principal: Principal, *, person_id: int, pur
             records.get_guardian(uow.session, guardian_id, setting_id=principal.setting_id)
         changes = []
         for target in _purposes(uow, principal, purpose):
-            change = record_decision(uow.session, person_id=person_id, purpose=target, decision=decision,
+            change = record_decision(uow.session, setting_id=principal.setting_id, person_id=person_id, purpose=target, decision=decision,
                                      given_by=given_by, guardian_id=guardian_id, method=method, evidence=evidence,
                                      expires=expiry, at=uow.at, actor_account_id=principal.account_id,
                                      device_id=principal.device_id, actor_label=principal.actor.label)
@@ -70,7 +70,7 @@ def _decide(uow: UnitOfWork, principal: Principal, child_id: int, purpose: int |
     policy.may_decide_for(uow.session, principal, child_id)
     if purpose != FACE_MATCHING:
         records.get_channel(uow.session, purpose, setting_id=principal.setting_id)
-    change = record_decision(uow.session, person_id=child_id, purpose=purpose, decision=decision,
+    change = record_decision(uow.session, setting_id=principal.setting_id, person_id=child_id, purpose=purpose, decision=decision,
                              given_by=GivenBy.GUARDIAN, guardian_id=principal.guardian_id, method=Method.PORTAL,
                              actor_account_id=principal.account_id, device_id=principal.device_id, at=uow.at)
     _emit(uow, principal.setting_id, change, None)
@@ -96,4 +96,5 @@ def consent_summary(uow: UnitOfWork, principal: Principal, person_id: int) -> Co
     policy.require(principal, Action.CONSENT_READ)
     with uow:
         person = records.get_person(uow.session, person_id, setting_id=principal.setting_id)
-        return ConsentSummary(person, person_consent(uow.session, person_id, at=uow.at))
+        return ConsentSummary(person, person_consent(uow.session, person_id, setting_id=principal.setting_id,
+                                                     at=uow.at))

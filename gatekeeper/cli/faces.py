@@ -69,9 +69,13 @@ def enroll(instance: str, person_id: int, photos: tuple[str, ...], as_json: bool
     from gatekeeper.app.context import gate_context
     from gatekeeper.media import Refused
 
+    from gatekeeper.cli.records import resolve_setting
+
     ctx = gate_context(open_app(instance))
+    with ctx.sessions() as session:
+        setting_id = resolve_setting(session, None).id
     try:
-        stored = enroll_person(ctx, person_id, [Path(p) for p in photos], actor=CLI)
+        stored = enroll_person(ctx, person_id, [Path(p) for p in photos], setting_id=setting_id, actor=CLI)
     except Refused as exc:
         raise CommandError(exc.reason) from None
     except (EnrolmentRefused, TemplateError, PluginError, ModelError) as exc:

@@ -135,7 +135,7 @@ def export(session: Session, guardian_id: int, child_id: int, *, at: datetime) -
              "decision": row.decision.value, "given_by": row.given_by.value,
              "guardian": names.get(row.guardian_id) if row.guardian_id else None, "method": row.method.value,
              "evidence": row.evidence, "expires": _stamp(row.expires_at)}
-            for row in history(session, child_id)
+            for row in history(session, child_id, setting_id=child.setting_id)
         ],
         "face_templates_stored": templates.count_templates(session, child_id),
         "media_showing_the_child": [

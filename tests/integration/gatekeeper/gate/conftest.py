@@ -66,7 +66,8 @@ class World:
         self.decide(name, self.website, Decision.GRANT, guardian)
 
     def enroll(self, name: str, *photos: str):
-        return enroll_person(self.ctx, self.people[name], [self.faces / p for p in photos], actor=MANAGER)
+        return enroll_person(self.ctx, self.people[name], [self.faces / p for p in photos],
+                             setting_id=self.setting_id, actor=MANAGER)
 
     def upload(self, photo: str) -> str:
         return receive_upload(self.ctx, self.faces / photo, uploader=Actor(label="staff (test)")).public_id

@@ -34,9 +34,9 @@ def sealed_world(app):
                                    setting_id=setting, actor=CLI).id
         guardian = records.add_guardian(session, setting_id=setting, name="G", email="g@example.org", child_id=child,
                                         actor=CLI).id
-        record_decision(session, person_id=child, purpose=FACE_MATCHING, decision=Decision.GRANT,
+        record_decision(session, setting_id=setting, person_id=child, purpose=FACE_MATCHING, decision=Decision.GRANT,
                         given_by=GivenBy.GUARDIAN, guardian_id=guardian, method=Method.PORTAL, at=now())
-        enroll_template(session, key, person_id=child, template=TEMPLATE, reference_photo=b"photo bytes", at=now())
+        enroll_template(session, key, setting_id=setting, person_id=child, template=TEMPLATE, reference_photo=b"photo bytes", at=now())
         manager = Account(setting_id=setting, email="m@example.org", password_hash="x", role="manager",
                           created_at=now())
         session.add(manager)

@@ -85,7 +85,7 @@ def test_a_lapsed_face_matching_consent_has_its_templates_purged_when_its_moment
     record_consent(uow, operator(setting_id), person_id=child, purpose=FACE_MATCHING, decision=Decision.GRANT,
                    given_by=GivenBy.GUARDIAN, method=Method.PORTAL, guardian_id=guardian, expires=date(2026, 1, 8))
     with sessions.begin() as session:
-        enroll_template(session, bytes(32), person_id=child, template=b"\x01" * 8, reference_photo=b"jpeg", at=T0)
+        enroll_template(session, bytes(32), setting_id=setting_id, person_id=child, template=b"\x01" * 8, reference_photo=b"jpeg", at=T0)
     drain(ctx)
     with sessions() as session:
         assert count_templates(session, child) == 1, "consent still in force"

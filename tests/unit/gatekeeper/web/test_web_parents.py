@@ -54,7 +54,7 @@ def test_the_history_shows_the_other_guardians_changes_too(app, parent, world, m
 
     with transaction(app) as db:
         bill = db.scalars(select(Guardian).where(Guardian.email == "bill@family.test")).one()
-        record_decision(db, person_id=world.child_id, purpose=world.newsletter_id, decision="grant", given_by="guardian",
+        record_decision(db, setting_id=world.setting_id, person_id=world.child_id, purpose=world.newsletter_id, decision="grant", given_by="guardian",
                         guardian_id=bill.id, method="portal", at=now())
     page = parent.get(f"/family/child/{world.child_id}").data.decode()
     assert "allowed by Bill Lovelace" in page
