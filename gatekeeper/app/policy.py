@@ -194,9 +194,14 @@ def require(principal: Principal, action: Action) -> None:
         raise Forbidden(f"a {principal.role.value} may not do {action.value}")
 
 
+def on_registered_tablet(principal: Principal) -> bool:
+    """The tablet rule: staff act only from a registered setting tablet (the office and the operator anywhere)."""
+    return principal.role is not Role.STAFF or principal.device_id is not None
+
+
 def require_registered_tablet(principal: Principal) -> None:
-    """The tablet rule: staff act only from a registered setting tablet; raises NoRegisteredTablet."""
-    if principal.role is Role.STAFF and principal.device_id is None:
+    """Raise NoRegisteredTablet unless the tablet rule holds."""
+    if not on_registered_tablet(principal):
         raise NoRegisteredTablet("Uploads are accepted only from a registered setting tablet.")
 
 

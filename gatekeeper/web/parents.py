@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from consent_db import records
 from consent_db.models import Decision, Role
@@ -22,14 +22,10 @@ bp = Blueprint("parents", __name__, url_prefix="/family")
 bp.before_request(require_role(Role.PARENT))
 
 
-def _guardian_id() -> int:
-    return g.account.guardian_id
-
-
 @bp.get("", endpoint="family")
 def family_home():
     with transaction() as db:
-        children = family.children_of(db, _guardian_id())
+        children = family.children_of(db, principal())
     return render_template("parents/family.html", children=children)
 
 
@@ -37,7 +33,7 @@ def _own_child(child_id: int) -> None:
     """404 unless the child is linked to the signed-in guardian; checked before anything else is read."""
     with transaction() as db:
         try:
-            family.child_for(db, _guardian_id(), child_id)
+            family.child_for(db, principal(), child_id)
         except family.NotYourChild:
             abort(404)
 
@@ -46,8 +42,8 @@ def _child_page(child_id: int, error: str | None = None, status: int = 200):
     at = now()
     with transaction() as db:
         try:
-            child, link = family.child_for(db, _guardian_id(), child_id)
-            lines = family.overview(db, _guardian_id(), child_id, at=at)
+            child, link = family.child_for(db, principal(), child_id)
+            lines = family.overview(db, principal(), child_id, at=at)
         except family.NotYourChild:
             abort(404)
         page = person_page(db, child_id, setting_id=child.setting_id, at=at)
@@ -100,7 +96,7 @@ def withdraw_all(child_id: int):
 def download(child_id: int):
     with transaction() as db:
         try:
-            data = family.export(db, _guardian_id(), child_id, at=now())
+            data = family.export(db, principal(), child_id, at=now())
         except family.NotYourChild:
             abort(404)
     return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",

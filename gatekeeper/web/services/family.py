@@ -11,19 +11,17 @@ from sqlalchemy.orm import Session
 from consent_db import audit, records, templates
 from consent_db.consent import consent_in_force, history
 from consent_db.models import (
-    AuditEvent, Channel, ConsentDecision, Decision, Guardian, GuardianLink, Person, PersonKind,
+    AuditEvent, Channel, ConsentDecision, Decision, Guardian, GuardianLink, Person,
 )
 from consent_db.timeutil import utc
 from consent_db.verdicts import FACE_MATCHING, Verdict
+from gatekeeper.app import policy
+from gatekeeper.app.principal import Principal
 from gatekeeper.gate.queue import media_showing
 
 
 class FamilyError(Exception):
     """A parent asked for something they may not do; the message is one plain sentence."""
-
-
-class NotYourChild(FamilyError):
-    """The child is not linked to this guardian (or does not exist): answered as not found."""
 
 
 @dataclass(frozen=True)
@@ -37,22 +35,23 @@ class PurposeLine:
     my_decision: Decision | None
 
 
-def children_of(session: Session, guardian_id: int) -> list[tuple[Person, GuardianLink]]:
-    """The guardian's children, by first name."""
+# The ownership rule lives in the policy; a child not linked to the parent is answered as not found.
+NotYourChild = policy.NotYourChild
+
+
+def children_of(session: Session, principal: Principal) -> list[tuple[Person, GuardianLink]]:
+    """The parent's children in their setting, by first name."""
     rows = session.execute(
         select(Person, GuardianLink).join(GuardianLink, GuardianLink.child_id == Person.id)
-        .where(GuardianLink.guardian_id == guardian_id).order_by(Person.first_name, Person.id)
+        .where(GuardianLink.guardian_id == principal.guardian_id, Person.setting_id == principal.setting_id)
+        .order_by(Person.first_name, Person.id)
     ).all()
     return [(person, link) for person, link in rows]
 
 
-def child_for(session: Session, guardian_id: int, child_id: int) -> tuple[Person, GuardianLink]:
-    """The child with this id if linked to this guardian; raises NotYourChild otherwise."""
-    link = session.get(GuardianLink, (guardian_id, child_id))
-    person = session.get(Person, child_id)
-    if link is None or person is None or person.kind is not PersonKind.CHILD:
-        raise NotYourChild("There is no such child in your account.")
-    return person, link
+def child_for(session: Session, principal: Principal, child_id: int) -> tuple[Person, GuardianLink]:
+    """The child with this id if it is the parent's own; raises NotYourChild otherwise."""
+    return policy.own_child(session, principal, child_id)
 
 
 def _my_latest(session: Session, child_id: int, guardian_id: int) -> dict[int | str, Decision]:
@@ -70,10 +69,10 @@ def purposes(session: Session, setting_id: int) -> list[Channel]:
     return records.list_channels(session, setting_id=setting_id)
 
 
-def overview(session: Session, guardian_id: int, child_id: int, *, at: datetime) -> list[PurposeLine]:
+def overview(session: Session, principal: Principal, child_id: int, *, at: datetime) -> list[PurposeLine]:
     """Every channel, then face matching: what is in force and what this guardian last said."""
-    child, _ = child_for(session, guardian_id, child_id)
-    mine = _my_latest(session, child_id, guardian_id)
+    child, _ = child_for(session, principal, child_id)
+    mine = _my_latest(session, child_id, principal.guardian_id)
     lines = []
     for channel in purposes(session, child.setting_id):
         verdict = consent_in_force(session, [child_id], channel.id, at)[child_id]
@@ -106,9 +105,9 @@ def _stamp(moment: datetime | None) -> str | None:
     return utc(moment).isoformat() if moment else None
 
 
-def export(session: Session, guardian_id: int, child_id: int, *, at: datetime) -> dict:
+def export(session: Session, principal: Principal, child_id: int, *, at: datetime) -> dict:
     """All data held about the child, as plain data for a JSON download; raises NotYourChild."""
-    child, _ = child_for(session, guardian_id, child_id)
+    child, _ = child_for(session, principal, child_id)
     channels = {c.id: c for c in purposes(session, child.setting_id)}
     names = guardian_names(session, child_id)
     links = records.guardian_links(session, child_id)
@@ -127,7 +126,7 @@ def export(session: Session, guardian_id: int, child_id: int, *, at: datetime) -
         "consent_in_force": [
             {"purpose": line.name, "allowed": line.in_force.allowed, "reason": line.in_force.reason.value,
              "detail": line.in_force.detail}
-            for line in overview(session, guardian_id, child_id, at=at)
+            for line in overview(session, principal, child_id, at=at)
         ],
         "consent_history": [
             {"at": _stamp(row.recorded_at),
