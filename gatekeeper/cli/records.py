@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from consent_db import importing, migrate, records
 from consent_db.models import GivenBy, Method, Person, Setting
-from consent_db.verdicts import FACE_MATCHING, Verdict
+from consent_db.verdicts import Verdict
 from gatekeeper.app import channels as channel_service
 from gatekeeper.app import consent as consent_service
 from gatekeeper.app import people as people_service
@@ -46,7 +46,7 @@ def resolve_setting(session: Session, name: str | None) -> Setting:
     """The setting named (by id or name), or the only one; raises CommandError otherwise."""
     settings = list(session.scalars(select(Setting).order_by(Setting.id)))
     if not settings:
-        raise CommandError(str(records.NoSetting("there is no setting yet: run 'gatekeeper init'")))
+        raise CommandError("there is no setting yet: run 'gatekeeper init'")
     if name is None:
         if len(settings) > 1:
             raise CommandError(f"this instance holds {len(settings)} settings: name one with --setting")

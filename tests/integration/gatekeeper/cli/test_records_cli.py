@@ -136,3 +136,27 @@ def test_a_class_list_that_is_not_utf8_is_refused(filled, tmp_path):
     result = filled("people", "import", str(path))
     assert result.exit_code == 1 and "not UTF-8" in result.stderr
     assert filled.counts() == before
+
+
+def test_with_two_settings_the_operator_names_one_and_an_unknown_name_is_an_error(filled):
+    from sqlalchemy.orm import Session
+
+    from consent_db.db import make_engine
+    from consent_db.models import Setting
+    from consent_db.timeutil import now
+
+    engine = make_engine(f"sqlite:///{filled.instance / 'gatekeeper.db'}")
+    try:
+        with Session(engine) as session:
+            session.add(Setting(name="Oak Tree", created_at=now()))
+            session.commit()
+    finally:
+        engine.dispose()
+    before = filled.counts()
+    unnamed = filled("people", "add", "--kind", "child", "--first-name", "A", "--surname", "B")
+    assert unnamed.exit_code == 1 and "name one with --setting" in unnamed.output
+    unknown = filled("people", "list", "--setting", "Elm")
+    assert unknown.exit_code == 1 and "no setting 'Elm'" in unknown.output
+    assert filled.counts() == before
+    assert filled.json("people", "list", "--setting", "Oak Tree") == []
+    assert len(filled.json("people", "list", "--setting", "1")) == 3
