@@ -55,7 +55,7 @@ def prepare(instance: Path, megabytes: int) -> tuple[str, str, str]:
     from gatekeeper import create_app
     from gatekeeper.database import session_factory, transaction
     from gatekeeper.doctor import ensure_folders
-    from gatekeeper.gate.context import gate_context
+    from gatekeeper.app.context import gate_context
     from gatekeeper.instance import create_secrets
     from gatekeeper.web.current import SESSION_KEY
     from gatekeeper.web.services import sessions

@@ -1,10 +1,16 @@
-"""Seconds from a recorded withdrawal to the published copies being gone, through the real job queue.
+"""Seconds from a recorded withdrawal to the published copies being gone, through the real job queue;
+and, with --scale N, what one consent change and one idle minute cost with N live publications.
 
 Runs the embedded default (SQLite, the SQLite job queue consumed in this process like `gatekeeper
 serve` does, a local channel folder), or an S3 channel on a moto server with --s3. Needs the face
-corpus (../shared/faces or $GATEKEEPER_FACES_DIR).
+corpus (../shared/faces or $GATEKEEPER_FACES_DIR), except --scale, which writes synthetic rows.
 
     python bench/takedown.py [--rounds 5] [--items 3] [--s3]
+    python bench/takedown.py --scale 10000 [--rounds 3] [--database-url postgresql+psycopg://...]
+
+--scale compares the minute job before the outbox (a full re-decision of every live publication and
+queued item each minute, and a person sweep per consent change) with after (the minute drains the
+outbox, and the full sweep runs once every SAFETY_SWEEP_MINUTES).
 """
 from __future__ import annotations
 
@@ -22,17 +28,16 @@ sys.path.insert(0, str(ROOT))
 
 from consent_db import migrate, records  # noqa: E402
 from consent_db.audit import CLI, Actor  # noqa: E402
-from consent_db.consent import record_decision  # noqa: E402
 from consent_db.models import Decision, GivenBy, Method, PersonKind, Publication, PublicationState  # noqa: E402
-from consent_db.timeutil import now  # noqa: E402
 from consent_db.verdicts import FACE_MATCHING  # noqa: E402
 from gatekeeper import create_app  # noqa: E402
 from gatekeeper.database import session_factory, transaction  # noqa: E402
 from gatekeeper.doctor import ensure_folders  # noqa: E402
 from gatekeeper.faces.enrolment import enroll_person  # noqa: E402
 from gatekeeper.gate import actions  # noqa: E402
-from gatekeeper.gate.consent_changes import after_consent_change  # noqa: E402
-from gatekeeper.gate.context import gate_context  # noqa: E402
+from gatekeeper.app.consent import record_consent  # noqa: E402
+from gatekeeper.app.context import gate_context, unit_of_work  # noqa: E402
+from gatekeeper.app.principal import operator  # noqa: E402
 from gatekeeper.gate.ingest import receive_upload  # noqa: E402
 from gatekeeper.instance import create_secrets  # noqa: E402
 from gatekeeper.jobs.runner import jobs_of, start_embedded_consumer  # noqa: E402
@@ -65,7 +70,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--items", type=int, default=3)
     parser.add_argument("--s3", action="store_true", help="publish to an S3 bucket on a local moto server")
+    parser.add_argument("--scale", type=int, default=0, metavar="N",
+                        help="cost of a consent change and of an idle minute with N live publications")
+    parser.add_argument("--database-url", default=None, help="with --scale: a database other than SQLite")
     args = parser.parse_args()
+    if args.scale:
+        from takedown_scale import scale
+
+        scale(args.scale, rounds=args.rounds, database_url=args.database_url)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp) / "instance"
         create_secrets(instance)
@@ -86,16 +99,14 @@ def main() -> None:
                                             child_id=child, actor=CLI).id
 
         def decide(purpose, decision):
-            with transaction(app) as session:
-                change = record_decision(session, person_id=child, purpose=purpose, decision=decision,
-                                         given_by=GivenBy.GUARDIAN, guardian_id=guardian, method=Method.PORTAL,
-                                         at=now())
-            after_consent_change(app, change)
+            record_consent(unit_of_work(app), operator(setting), person_id=child, purpose=purpose,
+                           decision=decision, given_by=GivenBy.GUARDIAN, guardian_id=guardian,
+                           method=Method.PORTAL)
 
         ctx = gate_context(app)
         decide(FACE_MATCHING, Decision.GRANT)
         decide(channel, Decision.GRANT)
-        enroll_person(ctx, child, [FACES / "identities/barack_obama/fr_obama.jpg"], actor=CLI)
+        enroll_person(ctx, child, [FACES / "identities/barack_obama/fr_obama.jpg"], setting_id=setting, actor=CLI)
         consumer = start_embedded_consumer(jobs_of(app), workers=2)
         items = [receive_upload(ctx, FACES / p, uploader=Actor(label="bench")).public_id
                  for p in PHOTOS[: args.items]]

@@ -103,14 +103,16 @@ def _tag(given_by: GivenBy, decision: Decision, before: Verdict, voice_had_grant
 
 
 def record_decision(
-    session: Session, *, person_id: int, purpose: Purpose, decision: Decision | str, given_by: GivenBy | str,
+    session: Session, *, setting_id: int, person_id: int, purpose: Purpose, decision: Decision | str,
+    given_by: GivenBy | str,
     guardian_id: int | None = None, method: Method | str, actor_account_id: int | None = None,
     device_id: int | None = None, expires: date | datetime | None = None, evidence: str | None = None,
     at: datetime, actor_label: str | None = None,
 ) -> ConsentChange:
-    """Append one decision, audit it, and delete templates if face matching stops; raises RecordsError."""
+    """Append one decision for a person of this setting, audit it, and delete templates if face matching
+    stops; raises RecordsError (nothing recorded)."""
     at = utc(at)
-    person = get_person(session, person_id)
+    person = get_person(session, person_id, setting_id=setting_id)
     if purpose != FACE_MATCHING:
         purpose_clause(purpose)
         get_channel(session, int(purpose), setting_id=person.setting_id)
@@ -165,9 +167,9 @@ class PurposeVerdict:
     verdict: Verdict
 
 
-def person_consent(session: Session, person_id: int, *, at: datetime) -> list[PurposeVerdict]:
+def person_consent(session: Session, person_id: int, *, setting_id: int, at: datetime) -> list[PurposeVerdict]:
     """The person's consent in force for every channel of their setting and for face matching."""
-    person = get_person(session, person_id)
+    person = get_person(session, person_id, setting_id=setting_id)
     lines = [
         PurposeVerdict(channel.id, channel.slug, consent_in_force(session, [person_id], channel.id, at)[person_id])
         for channel in list_channels(session, setting_id=person.setting_id)
@@ -176,8 +178,8 @@ def person_consent(session: Session, person_id: int, *, at: datetime) -> list[Pu
     return lines
 
 
-def history(session: Session, person_id: int) -> list[ConsentDecision]:
-    """Every decision recorded for the person, oldest first; raises UnknownPerson."""
-    get_person(session, person_id)
+def history(session: Session, person_id: int, *, setting_id: int) -> list[ConsentDecision]:
+    """Every decision recorded for a person of this setting, oldest first; raises UnknownPerson."""
+    get_person(session, person_id, setting_id=setting_id)
     query = select(ConsentDecision).where(ConsentDecision.person_id == person_id)
     return list(session.scalars(query.order_by(ConsentDecision.recorded_at, ConsentDecision.id)))

@@ -98,10 +98,10 @@ def device_for_token(session: Session, token: str) -> Device | None:
     return device if device is not None and not device.revoked else None
 
 
-def get_device(session: Session, device_id: int, *, setting_id: int | None = None) -> Device:
-    """The device with this id (in this setting, when given); raises UnknownDevice."""
+def get_device(session: Session, device_id: int, *, setting_id: int) -> Device:
+    """The device with this id in this setting; raises UnknownDevice."""
     device = session.get(Device, device_id)
-    if device is None or (setting_id is not None and device.setting_id != setting_id):
+    if device is None or device.setting_id != setting_id:
         raise UnknownDevice(f"there is no device {device_id}")
     return device
 
@@ -113,11 +113,15 @@ def list_devices(session: Session, *, setting_id: int) -> list[Device]:
 
 def touch(session: Session, device_id: int, *, at: datetime | None = None) -> None:
     """Note that the device was just seen (not audited: it happens on every request)."""
-    get_device(session, device_id).last_seen_at = utc(at or now())
+    # The device was just found by its own token: no setting to check it against.
+    device = session.get(Device, device_id)
+    if device is None:
+        raise UnknownDevice(f"there is no device {device_id}")
+    device.last_seen_at = utc(at or now())
     session.flush()
 
 
-def revoke(session: Session, device_id: int, *, actor: Actor, setting_id: int | None = None, at: datetime | None = None) -> Device:
+def revoke(session: Session, device_id: int, *, actor: Actor, setting_id: int, at: datetime | None = None) -> Device:
     """Stop the device's token working at once; revoking twice changes nothing more."""
     device = get_device(session, device_id, setting_id=setting_id)
     if device.revoked:
@@ -129,7 +133,7 @@ def revoke(session: Session, device_id: int, *, actor: Actor, setting_id: int | 
     return device
 
 
-def rename(session: Session, device_id: int, name: str, *, actor: Actor, setting_id: int | None = None,
+def rename(session: Session, device_id: int, name: str, *, actor: Actor, setting_id: int,
            at: datetime | None = None) -> Device:
     """Give the device a new name; raises UnknownDevice or InvalidDeviceName."""
     device = get_device(session, device_id, setting_id=setting_id)

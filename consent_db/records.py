@@ -154,10 +154,10 @@ def add_person(
     return person
 
 
-def get_person(session: Session, person_id: int, *, setting_id: int | None = None) -> Person:
-    """The person with this id (in this setting, when given); raises UnknownPerson."""
+def get_person(session: Session, person_id: int, *, setting_id: int) -> Person:
+    """The person with this id in this setting; raises UnknownPerson (a person of another setting is unknown)."""
     person = session.get(Person, person_id)
-    if person is None or (setting_id is not None and person.setting_id != setting_id):
+    if person is None or person.setting_id != setting_id:
         raise UnknownPerson(f"there is no person {person_id}")
     return person
 
@@ -232,10 +232,10 @@ def add_guardian(
     return guardian
 
 
-def get_guardian(session: Session, guardian_id: int, *, setting_id: int | None = None) -> Guardian:
-    """The guardian with this id (in this setting, when given); raises UnknownGuardian."""
+def get_guardian(session: Session, guardian_id: int, *, setting_id: int) -> Guardian:
+    """The guardian with this id in this setting; raises UnknownGuardian."""
     guardian = session.get(Guardian, guardian_id)
-    if guardian is None or (setting_id is not None and guardian.setting_id != setting_id):
+    if guardian is None or guardian.setting_id != setting_id:
         raise UnknownGuardian(f"there is no guardian {guardian_id}")
     return guardian
 

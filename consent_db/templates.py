@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Iterable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -41,11 +42,12 @@ def _context(kind: str, person_id: int, row_id: int) -> bytes:
 
 
 def enroll_template(
-    session: Session, data_key: bytes, *, person_id: int, template: bytes, reference_photo: bytes | None,
+    session: Session, data_key: bytes, *, setting_id: int, person_id: int, template: bytes,
+    reference_photo: bytes | None,
     at: datetime, actor_account_id: int | None = None, actor_label: str | None = None, device_id: int | None = None,
 ) -> FaceTemplate:
     """Store one sealed template (and photo); raises UnknownPerson, NoFaceMatchingConsent, EmptyTemplate."""
-    person = get_person(session, person_id)
+    person = get_person(session, person_id, setting_id=setting_id)
     if not template:
         raise EmptyTemplate("the face template is empty: nothing was stored")
     verdict = consent_in_force(session, [person_id], FACE_MATCHING, at)[person_id]
@@ -130,13 +132,16 @@ def delete_person_templates(
     return count
 
 
-def purge_lapsed_templates(session: Session, *, setting_id: int, at: datetime | None = None) -> dict[int, int]:
-    """Delete templates of people whose face-matching consent has lapsed (expiry, leaving); for a daily job."""
+def purge_lapsed_templates(session: Session, *, setting_id: int, at: datetime | None = None,
+                           person_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Delete templates of the setting's people (these people, when given) whose face-matching consent
+    has lapsed (expiry, leaving, withdrawal); safe to run again. Returns {person id: templates deleted}."""
     at = utc(at or now())
-    holders = session.scalars(
-        select(FaceTemplate.person_id).join(Person, Person.id == FaceTemplate.person_id)
-        .where(Person.setting_id == setting_id).distinct()
-    ).all()
+    query = (select(FaceTemplate.person_id).join(Person, Person.id == FaceTemplate.person_id)
+             .where(Person.setting_id == setting_id).distinct())
+    if person_ids is not None:
+        query = query.where(Person.id.in_(list(person_ids)))
+    holders = session.scalars(query).all()
     verdicts = consent_in_force(session, holders, FACE_MATCHING, at)
     deleted = {}
     for pid, verdict in verdicts.items():

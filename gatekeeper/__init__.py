@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
 
     from gatekeeper import config as config_module
     from gatekeeper import database, instance, web
+    from gatekeeper.app import context as app_context
     from gatekeeper.jobs import runner as jobs_runner
     from gatekeeper.jobs.tasks import TASKS
 
@@ -36,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
     )
     app.config.update(settings)
     database.init_app(app)
-    jobs_runner.init_app(app, TASKS)
+    jobs = jobs_runner.init_app(app, TASKS)
+    app_context.init_app(app, enqueue=jobs.enqueue)
     web.init_app(app)
     return app

@@ -42,6 +42,9 @@ def _defaults(instance: Path) -> dict[str, Any]:
         "RETENTION_UNPUBLISHED_DAYS": 30,
         "RETENTION_PUBLISHED_QUARANTINE_DAYS": 30,
         "CONSENT_ENDS_ON_LEAVING": True,
+        # The full re-check of every live publication, a safety net behind the outbox (which acts on each
+        # change and at each expiry or leaving date): every this many minutes.
+        "SAFETY_SWEEP_MINUTES": 60,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": True,

@@ -5,6 +5,7 @@ from consent_db.models.base import Base, UtcDateTime
 from consent_db.models.channels import Channel
 from consent_db.models.consent import ConsentDecision, Decision, GivenBy, Method
 from consent_db.models.media import Approval, ItemKind, ItemState, MediaFace, MediaItem, Publication, PublicationState, Rendition
+from consent_db.models.outbox import OutboxRow
 from consent_db.models.people import Guardian, GuardianLink, Person, PersonKind
 from consent_db.models.setting import Setting
 from consent_db.models.signin import Invitation, SessionStage, SignInThrottle, WebSession
@@ -30,6 +31,7 @@ __all__ = [
     "MediaFace",
     "MediaItem",
     "Method",
+    "OutboxRow",
     "PairingCode",
     "Person",
     "Publication",

@@ -36,7 +36,8 @@ def _human(data: dict) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def scan(instance: str, as_json: bool, files: tuple[str, ...]) -> None:
     """Find the faces in FILES and say who they are; writes nothing. Exits 1 if any file was not checked."""
-    from gatekeeper.faces.service import load_gallery_for, scan_files
+    from gatekeeper.app.galleries import load_gallery_for
+    from gatekeeper.faces.service import scan_files
 
     app = open_app(instance)
     gallery = load_gallery_for(app)
@@ -65,12 +66,16 @@ def enroll(instance: str, person_id: int, photos: tuple[str, ...], as_json: bool
     from gatekeeper.faces.enrolment import EnrolmentRefused, enroll_person
     from gatekeeper.faces.models import ModelError
     from gatekeeper.faces.plugins import PluginError
-    from gatekeeper.gate.context import gate_context
+    from gatekeeper.app.context import gate_context
     from gatekeeper.media import Refused
 
+    from gatekeeper.cli.records import resolve_setting
+
     ctx = gate_context(open_app(instance))
+    with ctx.sessions() as session:
+        setting_id = resolve_setting(session, None).id
     try:
-        stored = enroll_person(ctx, person_id, [Path(p) for p in photos], actor=CLI)
+        stored = enroll_person(ctx, person_id, [Path(p) for p in photos], setting_id=setting_id, actor=CLI)
     except Refused as exc:
         raise CommandError(exc.reason) from None
     except (EnrolmentRefused, TemplateError, PluginError, ModelError) as exc:
@@ -90,7 +95,7 @@ def check(instance: str, file: str, channel: str, as_json: bool) -> None:
 
     from consent_db.records import RecordsError
     from gatekeeper.gate.check import check_file
-    from gatekeeper.gate.context import gate_context
+    from gatekeeper.app.context import gate_context
     from gatekeeper.media import Refused
     from gatekeeper.media.rendition import RenditionError
 

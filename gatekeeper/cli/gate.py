@@ -14,7 +14,8 @@ from consent_db.records import RecordsError, default_setting, get_channel, get_p
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.database import session_factory
 from gatekeeper.gate import actions
-from gatekeeper.gate.context import GateContext, gate_context
+from gatekeeper.app.context import gate_context
+from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import GateError
 from gatekeeper.gate.ingest import receive_upload
 from gatekeeper.gate.queue import item_detail, list_queue

@@ -5,10 +5,11 @@ from dataclasses import asdict
 
 import click
 
-from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.instance import InstanceError
 from gatekeeper.storage.base import QuarantineError
-from gatekeeper.storage.rotation import RotationError, rotate_instance_key
+from gatekeeper.app.key_rotation import rotate_instance_key
+from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
+from gatekeeper.storage.rotation import RotationError
 
 
 @click.command("rotate-key")

@@ -20,7 +20,7 @@ class EnrolmentRefused(Exception):
     """No template was stored; the message names the photo and the reason."""
 
 
-def enroll_person(ctx, person_id: int, photos: Sequence[Path], *, actor: Actor) -> int:
+def enroll_person(ctx, person_id: int, photos: Sequence[Path], *, setting_id: int, actor: Actor) -> int:
     """Store one sealed template (and the sanitised reference photo) per photo; returns how many.
 
     Raises EnrolmentRefused for a bad photo, Refused for a file the sanitiser refuses, and
@@ -46,7 +46,7 @@ def enroll_person(ctx, person_id: int, photos: Sequence[Path], *, actor: Actor) 
             prepared.append((template, clean.path.read_bytes()))
     with ctx.sessions.begin() as session:
         for template, reference in prepared:
-            enroll_template(session, ctx.data_key, person_id=person_id, template=template, reference_photo=reference,
+            enroll_template(session, ctx.data_key, setting_id=setting_id, person_id=person_id, template=template, reference_photo=reference,
                             at=ctx.clock(), actor_account_id=actor.account_id, actor_label=actor.label,
                             device_id=actor.device_id)
     return len(prepared)

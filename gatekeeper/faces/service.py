@@ -4,8 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from flask import Flask
-
 from gatekeeper.faces.analysis import Analysis
 from gatekeeper.faces.engine import analyse_photo, failed
 from gatekeeper.faces.gallery import Gallery
@@ -56,12 +54,3 @@ def gallery_for_setting(session, data_key: bytes, *, setting_id: int, at) -> Gal
     pairs = load_gallery(session, data_key, setting_id=setting_id, at=at)
     return Gallery(pairs, note="" if pairs else NOBODY_ENROLLED)
 
-
-def load_gallery_for(app: Flask) -> Gallery:
-    """The instance's gallery now, for its (first) setting; raises NoSetting before `gatekeeper init`."""
-    from consent_db.records import default_setting
-    from consent_db.timeutil import now
-    from gatekeeper.database import session_factory
-
-    with session_factory(app)() as session:
-        return gallery_for_setting(session, app.config["DATA_KEY"], setting_id=default_setting(session).id, at=now())

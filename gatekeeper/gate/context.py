@@ -1,4 +1,6 @@
-"""The gate's collaborators, built once per app: database, quarantine, face engine, channels, jobs, clock."""
+"""The gate's collaborators: database, quarantine, face engine, channels, a way to queue jobs, the clock.
+
+Built by the application layer (gatekeeper.app.context) once per app; free of Flask and the job queue."""
 from __future__ import annotations
 
 import threading
@@ -7,21 +9,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from flask import Flask
 from sqlalchemy.orm import sessionmaker
 
 from consent_db.models import Channel
 from consent_db.timeutil import now
-from gatekeeper.database import session_factory
 from gatekeeper.faces.plugins import FaceEngine, build_engine
 from gatekeeper.media import Limits
 from gatekeeper.publishers import default_target, publisher_for
 from gatekeeper.publishers.base import Publisher
-from gatekeeper.storage import quarantine_from_config
 from gatekeeper.storage.base import QuarantineStore
 from gatekeeper.storage.workdirs import process_work_dir
-
-EXTENSION = "gatekeeper.gate"
 
 
 @dataclass
@@ -68,19 +65,3 @@ class GateContext:
 
     def publisher(self, target: Mapping[str, Any]) -> Publisher:
         return self.publisher_factory(target)
-
-
-def gate_context(app: Flask) -> GateContext:
-    """The app's gate context, made on first use."""
-    context = app.extensions.get(EXTENSION)
-    if context is None:
-        from gatekeeper.jobs.runner import jobs_of
-
-        context = GateContext(
-            config=app.config,
-            sessions=session_factory(app),
-            store=quarantine_from_config(app.config),
-            enqueue=jobs_of(app).enqueue,
-        )
-        app.extensions[EXTENSION] = context
-    return context

@@ -23,10 +23,11 @@ from gatekeeper.gate.evaluate import refresh_state
 from gatekeeper.gate.items import face_rows, file_sha256, get_item
 from gatekeeper.gate.lifecycle import move
 from gatekeeper.gate.renditions import RenditionError, Stored, discard, make_renditions, store_key
+from gatekeeper.job_names import JobName
 from gatekeeper.media import sanitize_file
 
 log = logging.getLogger(__name__)
-ANALYSE_JOB = "analyse_item"
+ANALYSE_JOB = JobName.ANALYSE_ITEM
 
 
 def new_public_id() -> str:

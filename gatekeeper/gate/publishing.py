@@ -24,11 +24,12 @@ from gatekeeper.gate.items import file_sha256, get_item
 from gatekeeper.gate.lifecycle import is_open
 from gatekeeper.gate.renditions import RenditionError, rendition_for, store_key, verify_rendition
 from gatekeeper.media.base import Kind
+from gatekeeper.job_names import JobName
 from gatekeeper.publishers.base import new_object_name
 from gatekeeper.storage.base import ItemNotFound
 
 log = logging.getLogger(__name__)
-PUBLISH_JOB = "publish_item"
+PUBLISH_JOB = JobName.PUBLISH_ITEM
 LIVE = (PublicationState.INTENT, PublicationState.PUBLISHED)
 STALE_INTENT = timedelta(minutes=2)
 

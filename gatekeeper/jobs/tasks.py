@@ -1,72 +1,71 @@
-"""Every background job by name: what the gate runs after an upload, an approval or a consent change."""
+"""Every background job by name: what the gate runs after an upload, an approval or a recorded change."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from flask import Flask
 
-from gatekeeper.jobs.runner import TaskSpec
-
-if TYPE_CHECKING:
-    from gatekeeper.jobs.recovery import Recovery
-
-
-def _ctx(app: Flask):
-    from gatekeeper.gate.context import gate_context
-
-    return gate_context(app)
+from gatekeeper.app.context import gate_context
+from gatekeeper.app.drain import drain
+from gatekeeper.gate.errors import NotCleared
+from gatekeeper.gate.ingest import analyse_item as run_analysis
+from gatekeeper.gate.ingest import analysis_gave_up as hold_item
+from gatekeeper.gate.publishing import complete_stale_intents
+from gatekeeper.gate.publishing import publish_item as run_publish
+from gatekeeper.gate.retention import purge
+from gatekeeper.gate.takedown import sweep
+from gatekeeper.job_names import JobName
+from gatekeeper.jobs.recovery import Recovery, recover
+from gatekeeper.jobs.runner import TaskSpec, jobs_of
 
 
 def analyse_item(app: Flask, *, public_id: str) -> None:
-    from gatekeeper.gate.ingest import analyse_item as run
-
-    run(_ctx(app), public_id)
+    run_analysis(gate_context(app), public_id)
 
 
 def analysis_gave_up(app: Flask, error: str, *, public_id: str) -> None:
-    from gatekeeper.gate.ingest import analysis_gave_up as hold
-
-    hold(_ctx(app), public_id, error)
+    hold_item(gate_context(app), public_id, error)
 
 
 def publish_item(app: Flask, *, public_id: str, channel_id: int) -> None:
-    from gatekeeper.gate.errors import NotCleared
-    from gatekeeper.gate.publishing import publish_item as run
-
     try:
-        run(_ctx(app), public_id, channel_id)
+        run_publish(gate_context(app), public_id, channel_id)
     except NotCleared:
         # Consent changed between approval and publishing: holding is the right outcome, not a retry.
         return
 
 
+def drain_outbox(app: Flask) -> None:
+    """Carry out recorded changes (takedowns, template purges); failures stay on their rows and retry."""
+    drain(gate_context(app))
+
+
 def consent_changed(app: Flask, *, person_id: int) -> None:
-    from gatekeeper.gate.takedown import sweep
+    """A job queued by a version before the outbox: the person's sweep, as it was."""
+    sweep(gate_context(app), person_id=person_id)
 
-    sweep(_ctx(app), person_id=person_id)
+
+def safety_sweep_due(minute_number: int, every_minutes: int) -> bool:
+    """Whether this minute (minutes since the epoch) is one of the full sweep's minutes."""
+    return minute_number % max(int(every_minutes), 1) == 0
 
 
-def recover_after_crashes(app: Flask) -> "Recovery":
+def recover_after_crashes(app: Flask) -> Recovery:
     """Remove what killed processes left in the work folder and queue analyses no job will finish."""
-    from pathlib import Path
-
-    from gatekeeper.jobs.recovery import recover
-    from gatekeeper.jobs.runner import jobs_of
-
-    context = _ctx(app)
+    context = gate_context(app)
     return recover(jobs_of(app), context.sessions, Path(app.config["QUARANTINE_DIR"]) / ".work")
 
 
 def minute_sweep(app: Flask) -> None:
-    """Expiry and leaving dates pass without anyone acting; crashed publishes and analyses need finishing."""
-    from gatekeeper.gate.publishing import complete_stale_intents
-    from gatekeeper.gate.retention import purge
-    from gatekeeper.gate.takedown import sweep
-
-    context = _ctx(app)
+    """Drain what the outbox holds (including expiries and leaving dates now due), finish crashed
+    publishes, purge by retention, and find analyses no job will finish; the full re-check of every
+    publication only every SAFETY_SWEEP_MINUTES."""
+    context = gate_context(app)
     try:
+        drain(context)
         complete_stale_intents(context)
-        sweep(context)
+        if safety_sweep_due(int(context.clock().timestamp() // 60), app.config["SAFETY_SWEEP_MINUTES"]):
+            sweep(context)
         purge(context)
     finally:
         # Even while a channel is down and its takedowns fail, lost analyses are still found.
@@ -74,9 +73,11 @@ def minute_sweep(app: Flask) -> None:
 
 
 TASKS: dict[str, TaskSpec] = {
-    # Publishing and takedown need no give-up hook: the minute sweep finishes what they left.
-    "analyse_item": TaskSpec(analyse_item, retries=3, retry_delay=10, on_give_up=analysis_gave_up),
-    "publish_item": TaskSpec(publish_item, retries=8, retry_delay=5),
-    "consent_changed": TaskSpec(consent_changed, retries=10, retry_delay=5),
-    "minute_sweep": TaskSpec(minute_sweep, retries=0, every_minute=True),
+    # Publishing and draining need no give-up hook: the minute sweep finishes what they left.
+    JobName.ANALYSE_ITEM: TaskSpec(analyse_item, retries=3, retry_delay=10, on_give_up=analysis_gave_up),
+    JobName.PUBLISH_ITEM: TaskSpec(publish_item, retries=8, retry_delay=5),
+    # The outbox rows carry their own retries; a failed drain job needs none.
+    JobName.DRAIN_OUTBOX: TaskSpec(drain_outbox, retries=0),
+    JobName.CONSENT_CHANGED: TaskSpec(consent_changed, retries=10, retry_delay=5),
+    JobName.MINUTE_SWEEP: TaskSpec(minute_sweep, retries=0, every_minute=True),
 }

@@ -6,7 +6,7 @@ from flask import Flask
 from gatekeeper.web import auth, current, devices, errors, health, media, nav, parents, security, staff, uploads
 from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people, queue
 from gatekeeper.web.manager import devices as manager_devices
-from gatekeeper.web.services import consent_effects, mail
+from gatekeeper.web.services import mail
 
 BLUEPRINTS = (
     health.bp,
@@ -32,7 +32,6 @@ def init_app(app: Flask) -> None:
     current.init_app(app)
     security.init_app(app)
     mail.init_app(app)
-    consent_effects.init_app(app)
     errors.init_app(app)
     nav.init_app(app)
     for blueprint in BLUEPRINTS:

@@ -15,6 +15,8 @@ from consent_db import devices
 from consent_db.audit import Actor
 from consent_db.models import Role, SessionStage
 from consent_db.timeutil import now
+from gatekeeper.app.principal import Principal
+from gatekeeper.app.principal import Role as PrincipalRole
 from gatekeeper.database import transaction
 from gatekeeper.web.services import sessions
 
@@ -62,6 +64,13 @@ def actor() -> Actor:
     """The audit actor for this request: the account and, when there is one, the tablet."""
     return Actor(account_id=g.account.id if g.get("account") else None,
                  device_id=g.device.id if g.get("device") else None)
+
+
+def principal() -> Principal:
+    """Who is asking, for the application layer: the signed-in account's role, setting, guardian and tablet."""
+    account = g.account
+    return Principal(PrincipalRole(account.role.value), account.setting_id, account_id=account.id,
+                     guardian_id=account.guardian_id, device_id=g.device.id if g.get("device") else None)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -7,8 +7,8 @@ import math
 from flask import Blueprint, Response, abort, current_app, g, request
 
 from consent_db.models import Role
+from gatekeeper.app.context import gate_context
 from gatekeeper.gate.access import item_chunks, item_facts, thumbnail
-from gatekeeper.gate.context import gate_context
 from gatekeeper.gate.errors import NotInQuarantine, UnknownItem
 from gatekeeper.gate.items import get_item
 from gatekeeper.web.current import signed_in

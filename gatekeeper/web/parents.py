@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from consent_db import records
 from consent_db.models import Decision, Role
 from consent_db.timeutil import now
+from gatekeeper.app import consent as consent_service
+from gatekeeper.app import policy
+from gatekeeper.app.context import unit_of_work
 from gatekeeper.database import transaction
-from gatekeeper.web.current import actor, require_role
+from gatekeeper.web.current import principal, require_role
 from gatekeeper.web.forms import sentence
-from gatekeeper.web.services import consent_effects, family
-from gatekeeper.web.services.people_view import person_page
+from gatekeeper.web.services import family
+from gatekeeper.app.people_view import person_page
 
 bp = Blueprint("parents", __name__, url_prefix="/family")
 bp.before_request(require_role(Role.PARENT))
 
 
-def _guardian_id() -> int:
-    return g.account.guardian_id
-
-
 @bp.get("", endpoint="family")
 def family_home():
     with transaction() as db:
-        children = family.children_of(db, _guardian_id())
+        children = family.children_of(db, principal())
     return render_template("parents/family.html", children=children)
 
 
@@ -34,7 +33,7 @@ def _own_child(child_id: int) -> None:
     """404 unless the child is linked to the signed-in guardian; checked before anything else is read."""
     with transaction() as db:
         try:
-            family.child_for(db, _guardian_id(), child_id)
+            family.child_for(db, principal(), child_id)
         except family.NotYourChild:
             abort(404)
 
@@ -43,8 +42,8 @@ def _child_page(child_id: int, error: str | None = None, status: int = 200):
     at = now()
     with transaction() as db:
         try:
-            child, link = family.child_for(db, _guardian_id(), child_id)
-            lines = family.overview(db, _guardian_id(), child_id, at=at)
+            child, link = family.child_for(db, principal(), child_id)
+            lines = family.overview(db, principal(), child_id, at=at)
         except family.NotYourChild:
             abort(404)
         page = person_page(db, child_id, setting_id=child.setting_id, at=at)
@@ -65,13 +64,12 @@ def decide(child_id: int):
         abort(400, description="Choose to give or withdraw consent.")
     try:
         purpose = family.parse_purpose(request.form.get("purpose", ""))
-        with transaction() as db:
-            change = family.decide(db, _guardian_id(), child_id, purpose, decision, actor=actor(), at=now())
-    except family.NotYourChild:
+        consent_service.decide_for_child(unit_of_work(current_app._get_current_object()), principal(), child_id,
+                                         purpose, decision)
+    except policy.NotYourChild:
         abort(404)
-    except (family.FamilyError, records.RecordsError) as exc:
+    except (family.FamilyError, policy.PolicyError, records.RecordsError) as exc:
         return _child_page(child_id, sentence(exc), 400)
-    consent_effects.after_commit([change])
     if decision == Decision.GRANT.value:
         flash("Thank you: your consent is recorded.", "info")
     else:
@@ -84,13 +82,11 @@ def decide(child_id: int):
 def withdraw_all(child_id: int):
     _own_child(child_id)
     try:
-        with transaction() as db:
-            changes = family.withdraw_everything(db, _guardian_id(), child_id, actor=actor(), at=now())
-    except family.NotYourChild:
+        consent_service.withdraw_everything(unit_of_work(current_app._get_current_object()), principal(), child_id)
+    except policy.NotYourChild:
         abort(404)
-    except (family.FamilyError, records.RecordsError) as exc:
+    except (policy.PolicyError, records.RecordsError) as exc:
         return _child_page(child_id, sentence(exc), 400)
-    consent_effects.after_commit(changes)
     flash("Every consent for your child is withdrawn, including face matching. Anything published is being "
           "taken down now.", "info")
     return redirect(url_for(".child", child_id=child_id))
@@ -100,7 +96,7 @@ def withdraw_all(child_id: int):
 def download(child_id: int):
     with transaction() as db:
         try:
-            data = family.export(db, _guardian_id(), child_id, at=now())
+            data = family.export(db, principal(), child_id, at=now())
         except family.NotYourChild:
             abort(404)
     return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",

@@ -9,12 +9,13 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request
 from werkzeug.datastructures import FileStorage
 
 from consent_db.models import Role
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app import policy
+from gatekeeper.app.context import gate_context
 from gatekeeper.gate.ingest import receive_upload
 from gatekeeper.gate.queue import list_queue, my_uploads
 from gatekeeper.media import Refused
 from gatekeeper.storage.base import QuarantineError
-from gatekeeper.web.current import actor, require_role, signed_in
+from gatekeeper.web.current import actor, principal, require_role, signed_in
 from gatekeeper.web.security import allow_large_body
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -72,4 +73,5 @@ def my_uploads_page():
     live = {e.public_id for e in list_queue(ctx, uploader_account_id=g.account.id)}
     return render_template("staff/uploads.html", rows=rows, live=live)
 
-allow_large_body("staff.upload_file", "MAX_UPLOAD_BYTES", lambda: signed_in(Role.STAFF) and g.get("device") is not None)
+allow_large_body("staff.upload_file", "MAX_UPLOAD_BYTES",
+                 lambda: signed_in(Role.STAFF) and policy.on_registered_tablet(principal()))

@@ -70,8 +70,9 @@ def sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
 def world(live_app):
     made = build_world(live_app.app)
     with transaction(live_app.app) as db:
-        record_decision(db, person_id=made.child_id, purpose=made.website_id, decision=Decision.GRANT,
-                        given_by=GivenBy.GUARDIAN, guardian_id=made.guardian_id, method=Method.PORTAL, at=now())
+        record_decision(db, setting_id=made.setting_id, person_id=made.child_id, purpose=made.website_id,
+                        decision=Decision.GRANT, given_by=GivenBy.GUARDIAN, guardian_id=made.guardian_id,
+                        method=Method.PORTAL, at=now())
     return made
 
 

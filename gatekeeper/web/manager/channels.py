@@ -1,20 +1,24 @@
 """The setting's official channels, each with the plain-English description parents read."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from consent_db import records
-from gatekeeper.database import transaction
-from gatekeeper.web.current import actor
+from gatekeeper.app import channels as channel_service
+from gatekeeper.app.context import unit_of_work
+from gatekeeper.web.current import principal
 from gatekeeper.web.forms import sentence
-from gatekeeper.web.manager import manager_blueprint, setting_id
+from gatekeeper.web.manager import manager_blueprint
 
 bp = manager_blueprint("manager_channels", __name__, "/manager/channels")
 
 
+def _uow():
+    return unit_of_work(current_app._get_current_object())
+
+
 def _page(error: str | None = None, status: int = 200, form=None):
-    with transaction() as db:
-        channels = records.list_channels(db, setting_id=setting_id())
+    channels = channel_service.list_channels(_uow(), principal())
     return render_template("manager/channels.html", channels=channels, error=error, form=form or {}), status
 
 
@@ -27,10 +31,8 @@ def channels():
 def add_channel():
     form = request.form
     try:
-        with transaction() as db:
-            channel = records.add_channel(db, setting_id=setting_id(), slug=form.get("slug", ""),
-                                          name=form.get("name", ""), description=form.get("description", ""),
-                                          actor=actor())
+        channel = channel_service.add_channel(_uow(), principal(), slug=form.get("slug", ""),
+                                              name=form.get("name", ""), description=form.get("description", ""))
     except records.RecordsError as exc:
         return _page(sentence(exc), 400, form)
     flash(f"The channel “{channel.name}” was added.", "info")

@@ -1,49 +1,40 @@
 """Consent entered by the Manager: a paper form (with an evidence note) and a child's own objection."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 
 from consent_db import records
-from consent_db.consent import record_decision
 from consent_db.models import Decision, GivenBy, Method
-from consent_db.timeutil import now
-from gatekeeper.database import transaction
-from gatekeeper.web.current import actor
+from consent_db.verdicts import FACE_MATCHING
+from gatekeeper.app.consent import ALL_PURPOSES, record_consent
+from gatekeeper.app.context import unit_of_work
+from gatekeeper.web.current import principal
 from gatekeeper.web.forms import int_field, sentence
-from gatekeeper.web.manager import manager_blueprint, setting_id
+from gatekeeper.web.manager import manager_blueprint
 from gatekeeper.web.manager.people import _person
-from gatekeeper.web.services import consent_effects
-from gatekeeper.web.services.family import FamilyError, parse_purpose
 
 bp = manager_blueprint("manager_consent", __name__, "/manager/people")
 
 
-def _purposes(raw: str, session) -> list:
-    if raw == "all":
-        from consent_db.verdicts import FACE_MATCHING
-
-        return [c.id for c in records.list_channels(session, setting_id=setting_id())] + [FACE_MATCHING]
-    return [parse_purpose(raw)]
+def _purpose(raw: str) -> int | str:
+    raw = (raw or "").strip()
+    if raw in (ALL_PURPOSES, FACE_MATCHING):
+        return raw
+    if raw.isdigit():
+        return int(raw)
+    raise records.InvalidRecord("Choose a channel or face matching.")
 
 
 def _record(person_id: int, *, given_by: GivenBy, method: Method, decision: str, guardian_id: int | None,
             evidence: str | None, expires: str | None, success: str):
-    at = now()
     try:
-        with transaction() as db:
-            records.get_person(db, person_id, setting_id=setting_id())
-            changes = [
-                record_decision(db, person_id=person_id, purpose=purpose, decision=decision, given_by=given_by,
-                                guardian_id=guardian_id, method=method, evidence=evidence,
-                                expires=records.parse_date(expires, "expiry date"), at=at,
-                                actor_account_id=actor().account_id, device_id=actor().device_id)
-                for purpose in _purposes(request.form.get("purpose", ""), db)
-            ]
+        record_consent(unit_of_work(current_app._get_current_object()), principal(), person_id=person_id,
+                       purpose=_purpose(request.form.get("purpose", "")), decision=decision, given_by=given_by,
+                       method=method, guardian_id=guardian_id, evidence=evidence, expires=expires)
     except records.UnknownPerson:
         abort(404)
-    except (records.RecordsError, FamilyError) as exc:
+    except records.RecordsError as exc:
         return _person(person_id, sentence(exc), 400)
-    consent_effects.after_commit(changes)
     flash(success, "info")
     return redirect(url_for("manager_people.person", person_id=person_id))
 

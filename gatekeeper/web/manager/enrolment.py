@@ -28,7 +28,7 @@ def reference_photo(person_id: int):
         return _person(person_id, "Choose a photo to upload.", 400)
     try:
         count = enrol_from_uploads(current_app._get_current_object(), person_id, [f.stream for f in uploads],
-                                   actor=actor())
+                                   setting_id=setting_id(), actor=actor())
     except ReferencePhotoRefused as exc:
         return _person(person_id, sentence(exc), 400)
     flash(f"{count} reference photo{'' if count == 1 else 's'} enrolled for face matching.", "info")

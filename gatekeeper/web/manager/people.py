@@ -1,28 +1,29 @@
 """People: children and staff, the class-list import, leaving dates, guardians and parental responsibility."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from consent_db import importing, records
-from consent_db.models import PersonKind
-from consent_db.timeutil import now
-from gatekeeper.database import transaction
+from gatekeeper.app import people as people_service
+from gatekeeper.app.context import unit_of_work
 from gatekeeper.faces.engine import CHILDREN_CAVEAT
-from gatekeeper.web.current import actor
+from gatekeeper.web.current import principal
 from gatekeeper.web.forms import sentence
-from gatekeeper.web.manager import manager_blueprint, setting_id
-from gatekeeper.web.services.people_view import person_page
+from gatekeeper.web.manager import manager_blueprint
 
 bp = manager_blueprint("manager_people", __name__, "/manager/people")
 MAX_CSV_BYTES = 512 * 1024
+
+
+def _uow():
+    return unit_of_work(current_app._get_current_object())
 
 
 def _list(error: str | None = None, status: int = 200, form: dict | None = None, problems: list[str] | None = None):
     kind = request.args.get("kind") or None
     if kind not in (None, "child", "staff"):
         abort(400, description="Kind must be child or staff.")
-    with transaction() as db:
-        people = records.list_people(db, setting_id=setting_id(), kind=PersonKind(kind) if kind else None)
+    people = people_service.list_people(_uow(), principal(), kind=kind)
     return render_template("manager/people.html", people=people, kind=kind, error=error, form=form or {},
                            problems=problems or []), status
 
@@ -36,11 +37,10 @@ def people():
 def add_person():
     form = request.form
     try:
-        fields = records.check_person(kind=form.get("kind", ""), first_name=form.get("first_name", ""),
-                                      surname=form.get("surname", ""), born=form.get("born"),
-                                      starts=form.get("starts"), leaves=form.get("leaves"), room=form.get("room"))
-        with transaction() as db:
-            person = records.add_person(db, fields, setting_id=setting_id(), actor=actor(), source="dashboard")
+        person = people_service.add_person(
+            _uow(), principal(), kind=form.get("kind", ""), first_name=form.get("first_name", ""),
+            surname=form.get("surname", ""), born=form.get("born"), starts=form.get("starts"),
+            leaves=form.get("leaves"), room=form.get("room"), source="dashboard")
     except records.RecordsError as exc:
         return _list(sentence(exc), 400, form=form)
     flash(f"{person.full_name} was added.", "info")
@@ -60,8 +60,7 @@ def import_csv():
     except UnicodeDecodeError:
         return _list("The file is not UTF-8 text: save it from your spreadsheet as CSV UTF-8.", 400)
     try:
-        with transaction() as db:
-            added = importing.import_people_csv(db, text, setting_id=setting_id(), actor=actor())
+        added = people_service.import_people(_uow(), principal(), text)
     except importing.CsvImportError as exc:
         return _list("Nothing was imported; please correct these rows and try again.", 400, problems=exc.problems)
     flash(f"{len(added)} people were imported.", "info")
@@ -69,13 +68,11 @@ def import_csv():
 
 
 def _person(person_id: int, error: str | None = None, status: int = 200, **extra):
-    with transaction() as db:
-        try:
-            page = person_page(db, person_id, setting_id=setting_id(), at=now())
-        except records.UnknownPerson:
-            abort(404)
-        channels = records.list_channels(db, setting_id=setting_id())
-    return render_template("manager/person.html", page=page, channels=channels, error=error,
+    try:
+        details = people_service.person_details(_uow(), principal(), person_id)
+    except records.UnknownPerson:
+        abort(404)
+    return render_template("manager/person.html", page=details.page, channels=details.channels, error=error,
                            caveat=CHILDREN_CAVEAT, **extra), status
 
 
@@ -87,9 +84,7 @@ def person(person_id: int):
 @bp.post("/<int:person_id>/leaving")
 def leaving(person_id: int):
     try:
-        with transaction() as db:
-            records.set_leaving_date(db, person_id, request.form.get("leaves") or None, setting_id=setting_id(),
-                                     actor=actor())
+        people_service.set_leaving_date(_uow(), principal(), person_id, request.form.get("leaves") or None)
     except records.UnknownPerson:
         abort(404)
     except records.RecordsError as exc:
@@ -102,10 +97,9 @@ def leaving(person_id: int):
 def add_guardian(person_id: int):
     form = request.form
     try:
-        with transaction() as db:
-            records.add_guardian(db, setting_id=setting_id(), name=form.get("name", ""), email=form.get("email", ""),
-                                 child_id=person_id, phone=form.get("phone"),
-                                 parental_responsibility=form.get("parental_responsibility") == "yes", actor=actor())
+        people_service.add_guardian(_uow(), principal(), child_id=person_id, name=form.get("name", ""),
+                                    email=form.get("email", ""), phone=form.get("phone"),
+                                    parental_responsibility=form.get("parental_responsibility") == "yes")
     except records.UnknownPerson:
         abort(404)
     except records.RecordsError as exc:

@@ -8,7 +8,7 @@ from consent_db import records
 from consent_db.models import ItemState, Role
 from gatekeeper.faces.engine import CHILDREN_CAVEAT
 from gatekeeper.gate import actions
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app.context import gate_context
 from gatekeeper.gate.errors import GateError, IllegalTransition, StaleItem, UnknownItem
 from gatekeeper.gate.queue import item_detail, list_queue
 from gatekeeper.database import transaction

@@ -14,7 +14,7 @@ from gatekeeper.faces.enrolment import MAX_PHOTOS, EnrolmentRefused, enroll_pers
 from gatekeeper.faces.models import ModelError
 from gatekeeper.faces.plugins import PluginError
 from gatekeeper.faces.recogniser import RecogniserError
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app.context import gate_context
 from gatekeeper.media import Refused
 
 
@@ -22,7 +22,8 @@ class ReferencePhotoRefused(Exception):
     """The photos cannot be used for enrolment; the message is one plain sentence. Nothing was stored."""
 
 
-def enrol_from_uploads(app: Flask, person_id: int, streams: Sequence[IO[bytes]], *, actor: Actor) -> int:
+def enrol_from_uploads(app: Flask, person_id: int, streams: Sequence[IO[bytes]], *, setting_id: int,
+                       actor: Actor) -> int:
     """Enrol 1 to MAX_PHOTOS photos for the person, all or nothing; returns how many.
     Raises ReferencePhotoRefused (including when face-matching consent is not in force)."""
     if not 1 <= len(streams) <= MAX_PHOTOS:
@@ -37,7 +38,7 @@ def enrol_from_uploads(app: Flask, person_id: int, streams: Sequence[IO[bytes]],
                     fh.write(chunk)
             paths.append(path)
         try:
-            return enroll_person(ctx, person_id, paths, actor=actor)
+            return enroll_person(ctx, person_id, paths, setting_id=setting_id, actor=actor)
         except Refused as exc:
             raise ReferencePhotoRefused(exc.reason) from None
         except (EnrolmentRefused, TemplateError) as exc:

@@ -9,26 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent_db import audit, records, templates
-from consent_db.audit import Actor
-from consent_db.consent import ConsentChange, consent_in_force, history, record_decision
+from consent_db.consent import consent_in_force, history
 from consent_db.models import (
-    AuditEvent, Channel, ConsentDecision, Decision, GivenBy, Guardian, GuardianLink, Method, Person, PersonKind,
+    AuditEvent, Channel, ConsentDecision, Decision, Guardian, GuardianLink, Person,
 )
 from consent_db.timeutil import utc
 from consent_db.verdicts import FACE_MATCHING, Verdict
+from gatekeeper.app import policy
+from gatekeeper.app.principal import Principal
 from gatekeeper.gate.queue import media_showing
 
 
 class FamilyError(Exception):
     """A parent asked for something they may not do; the message is one plain sentence."""
-
-
-class NotYourChild(FamilyError):
-    """The child is not linked to this guardian (or does not exist): answered as not found."""
-
-
-class NoParentalResponsibility(FamilyError):
-    """The guardian is linked but without parental responsibility, so cannot decide."""
 
 
 @dataclass(frozen=True)
@@ -42,22 +35,23 @@ class PurposeLine:
     my_decision: Decision | None
 
 
-def children_of(session: Session, guardian_id: int) -> list[tuple[Person, GuardianLink]]:
-    """The guardian's children, by first name."""
+# The ownership rule lives in the policy; a child not linked to the parent is answered as not found.
+NotYourChild = policy.NotYourChild
+
+
+def children_of(session: Session, principal: Principal) -> list[tuple[Person, GuardianLink]]:
+    """The parent's children in their setting, by first name."""
     rows = session.execute(
         select(Person, GuardianLink).join(GuardianLink, GuardianLink.child_id == Person.id)
-        .where(GuardianLink.guardian_id == guardian_id).order_by(Person.first_name, Person.id)
+        .where(GuardianLink.guardian_id == principal.guardian_id, Person.setting_id == principal.setting_id)
+        .order_by(Person.first_name, Person.id)
     ).all()
     return [(person, link) for person, link in rows]
 
 
-def child_for(session: Session, guardian_id: int, child_id: int) -> tuple[Person, GuardianLink]:
-    """The child with this id if linked to this guardian; raises NotYourChild otherwise."""
-    link = session.get(GuardianLink, (guardian_id, child_id))
-    person = session.get(Person, child_id)
-    if link is None or person is None or person.kind is not PersonKind.CHILD:
-        raise NotYourChild("There is no such child in your account.")
-    return person, link
+def child_for(session: Session, principal: Principal, child_id: int) -> tuple[Person, GuardianLink]:
+    """The child with this id if it is the parent's own; raises NotYourChild otherwise."""
+    return policy.own_child(session, principal, child_id)
 
 
 def _my_latest(session: Session, child_id: int, guardian_id: int) -> dict[int | str, Decision]:
@@ -75,10 +69,10 @@ def purposes(session: Session, setting_id: int) -> list[Channel]:
     return records.list_channels(session, setting_id=setting_id)
 
 
-def overview(session: Session, guardian_id: int, child_id: int, *, at: datetime) -> list[PurposeLine]:
+def overview(session: Session, principal: Principal, child_id: int, *, at: datetime) -> list[PurposeLine]:
     """Every channel, then face matching: what is in force and what this guardian last said."""
-    child, _ = child_for(session, guardian_id, child_id)
-    mine = _my_latest(session, child_id, guardian_id)
+    child, _ = child_for(session, principal, child_id)
+    mine = _my_latest(session, child_id, principal.guardian_id)
     lines = []
     for channel in purposes(session, child.setting_id):
         verdict = consent_in_force(session, [child_id], channel.id, at)[child_id]
@@ -98,25 +92,6 @@ def parse_purpose(raw: str) -> int | str:
     raise FamilyError("Choose a channel or face matching.")
 
 
-def decide(session: Session, guardian_id: int, child_id: int, purpose: int | str, decision: Decision | str, *,
-           actor: Actor, at: datetime) -> ConsentChange:
-    """Record this guardian's grant or withdrawal through the portal; raises FamilyError or RecordsError."""
-    _, link = child_for(session, guardian_id, child_id)
-    if not link.parental_responsibility:
-        raise NoParentalResponsibility("Only a parent or carer with parental responsibility can change consent.")
-    return record_decision(session, person_id=child_id, purpose=purpose, decision=decision,
-                           given_by=GivenBy.GUARDIAN, guardian_id=guardian_id, method=Method.PORTAL,
-                           actor_account_id=actor.account_id, device_id=actor.device_id, at=at)
-
-
-def withdraw_everything(session: Session, guardian_id: int, child_id: int, *, actor: Actor,
-                        at: datetime) -> list[ConsentChange]:
-    """Refuse every channel and face matching in one transaction; raises FamilyError."""
-    child, _ = child_for(session, guardian_id, child_id)
-    all_purposes: list[int | str] = [c.id for c in purposes(session, child.setting_id)] + [FACE_MATCHING]
-    return [decide(session, guardian_id, child_id, p, Decision.REFUSE, actor=actor, at=at) for p in all_purposes]
-
-
 def guardian_names(session: Session, child_id: int) -> dict[int, str]:
     """The names of a child's guardians, by guardian id (for wording history lines)."""
     rows = session.execute(
@@ -130,9 +105,9 @@ def _stamp(moment: datetime | None) -> str | None:
     return utc(moment).isoformat() if moment else None
 
 
-def export(session: Session, guardian_id: int, child_id: int, *, at: datetime) -> dict:
+def export(session: Session, principal: Principal, child_id: int, *, at: datetime) -> dict:
     """All data held about the child, as plain data for a JSON download; raises NotYourChild."""
-    child, _ = child_for(session, guardian_id, child_id)
+    child, _ = child_for(session, principal, child_id)
     channels = {c.id: c for c in purposes(session, child.setting_id)}
     names = guardian_names(session, child_id)
     links = records.guardian_links(session, child_id)
@@ -151,7 +126,7 @@ def export(session: Session, guardian_id: int, child_id: int, *, at: datetime) -
         "consent_in_force": [
             {"purpose": line.name, "allowed": line.in_force.allowed, "reason": line.in_force.reason.value,
              "detail": line.in_force.detail}
-            for line in overview(session, guardian_id, child_id, at=at)
+            for line in overview(session, principal, child_id, at=at)
         ],
         "consent_history": [
             {"at": _stamp(row.recorded_at),
@@ -159,7 +134,7 @@ def export(session: Session, guardian_id: int, child_id: int, *, at: datetime) -
              "decision": row.decision.value, "given_by": row.given_by.value,
              "guardian": names.get(row.guardian_id) if row.guardian_id else None, "method": row.method.value,
              "evidence": row.evidence, "expires": _stamp(row.expires_at)}
-            for row in history(session, child_id)
+            for row in history(session, child_id, setting_id=child.setting_id)
         ],
         "face_templates_stored": templates.count_templates(session, child_id),
         "media_showing_the_child": [

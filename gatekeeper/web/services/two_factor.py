@@ -1,7 +1,6 @@
 """TOTP two-factor sign-in for Manager accounts (pyotp), the secret sealed at rest with the data key."""
 from __future__ import annotations
 
-import base64
 import hmac
 import re
 from datetime import datetime, timezone
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from consent_db import audit
 from consent_db.audit import Actor, AuditTag
 from consent_db.models import Account
-from consent_db.sealing import SealError, seal, unseal
+from consent_db.totp_secrets import TotpSecretError, open_secret, seal_secret
 
 ISSUER = "Photo Gatekeeper"
 CODE_RE = re.compile(r"^\d{6}$")
@@ -35,10 +34,6 @@ def provisioning_uri(secret: str, email: str) -> str:
 def grouped(secret: str) -> str:
     """The secret in groups of four, easier to type."""
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-
-
-def _context(account_id: int) -> bytes:
-    return f"totp:{account_id}".encode("ascii")
 
 
 def _clean(code: str) -> str:
@@ -67,7 +62,7 @@ def enrol(session: Session, account: Account, secret: str, code: str, *, data_ke
     """Store the secret once a code from it is typed back; raises TwoFactorError."""
     if not code_matches(secret, code):
         raise TwoFactorError("That code does not match. Check the key was typed exactly and the device clock is right.")
-    account.totp_secret = base64.b85encode(seal(data_key, secret.encode("ascii"), _context(account.id))).decode("ascii")
+    account.totp_secret = seal_secret(data_key, account.id, secret)
     session.flush()
     audit.record(session, AuditTag.ACCOUNT_TWO_FACTOR_ENROLLED, subject=f"account:{account.id}",
                  setting_id=account.setting_id, details={}, **actor.fields())
@@ -77,8 +72,8 @@ def verify(session: Session, account_id: int, code: str, *, data_key: bytes, at:
     """Check a sign-in code and use it up, so it cannot sign in twice; raises TwoFactorError."""
     account = session.get(Account, account_id, with_for_update=True)
     try:
-        secret = unseal(data_key, base64.b85decode(account.totp_secret or ""), _context(account.id)).decode("ascii")
-    except (SealError, ValueError):
+        secret = open_secret(data_key, account.id, account.totp_secret)
+    except TotpSecretError:
         raise TwoFactorError("The two-factor key of this account cannot be read; ask the operator to reset it.") from None
     step = matching_step(secret, code, at)
     if step is None:
@@ -86,30 +81,3 @@ def verify(session: Session, account_id: int, code: str, *, data_key: bytes, at:
     if account.totp_last_step is not None and step <= account.totp_last_step:
         raise TwoFactorError("That code has been used already. Wait for the next code your authenticator app shows.")
     account.totp_last_step = step
-
-
-def reseal_secrets(session: Session, old_key: bytes, new_key: bytes) -> tuple[int, int]:
-    """Re-seal every Manager's TOTP secret under new_key; returns (resealed, already under it).
-
-    Safe to run again after a crash. Raises TwoFactorError naming an account neither key opens.
-    """
-    from sqlalchemy import select
-
-    resealed = already = 0
-    for account in session.scalars(select(Account).where(Account.totp_secret.is_not(None)).with_for_update()):
-        sealed = base64.b85decode(account.totp_secret)
-        try:
-            unseal(new_key, sealed, _context(account.id))
-            already += 1
-            continue
-        except SealError:
-            pass
-        try:
-            secret = unseal(old_key, sealed, _context(account.id))
-        except SealError:
-            raise TwoFactorError(f"the two-factor key of account {account.id} opens under neither key; "
-                                 "reset that account's two-factor sign-in") from None
-        account.totp_secret = base64.b85encode(seal(new_key, secret, _context(account.id))).decode("ascii")
-        resealed += 1
-    session.flush()
-    return resealed, already

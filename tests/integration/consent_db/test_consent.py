@@ -19,9 +19,18 @@ def day(n: int):
     return T0 + timedelta(days=n)
 
 
+def _setting_of(session, person_id: int) -> int:
+    """The person's own setting (9999, an unknown person, gets the first one), as a caller would know it."""
+    from consent_db.models import Person, Setting
+    from sqlalchemy import select
+
+    person = session.get(Person, person_id)
+    return person.setting_id if person else session.scalars(select(Setting.id).order_by(Setting.id)).first()
+
+
 def decide(session, person, purpose, decision, by, at, **kwargs):
     kwargs.setdefault("method", "portal" if by == "guardian" else "dashboard")
-    return record_decision(session, person_id=person, purpose=purpose, decision=decision, given_by=by, at=at, **kwargs)
+    return record_decision(session, setting_id=_setting_of(session, person), person_id=person, purpose=purpose, decision=decision, given_by=by, at=at, **kwargs)
 
 
 def test_consent_in_force_answers_for_many_people_and_names_unknown_ones(session, world):
@@ -62,7 +71,7 @@ def test_a_bad_purpose_is_a_type_error(session, world):
 
 def test_the_leaving_date_ends_consent_unless_the_setting_opts_out(session, world):
     decide(session, world.child, world.website, "grant", "guardian", day(1), guardian_id=world.mum)
-    records.get_person(session, world.child).leaving_date = date(2025, 9, 10)
+    records.get_person(session, world.child, setting_id=world.setting_id).leaving_date = date(2025, 9, 10)
     assert consent_in_force(session, [world.child], world.website, day(10))[world.child].reason is Reason.LEFT_SETTING
     session.get(Setting, world.setting_id).consent_ends_on_leaving = False
     assert consent_in_force(session, [world.child], world.website, day(10))[world.child].allowed
@@ -76,7 +85,7 @@ def test_withdrawal_appends_and_never_rewrites_history(session, world):
     change = decide(session, world.child, world.website, "refuse", "guardian", day(2), guardian_id=world.mum)
     session.commit()
     assert change.ended and change.before.allowed and change.after.reason is Reason.WITHDRAWN
-    rows = history(session, world.child)
+    rows = history(session, world.child, setting_id=world.setting_id)
     assert [r.decision.value for r in rows] == ["grant", "refuse"]
     assert (rows[0].decision, rows[0].recorded_at, rows[0].given_by) == snapshot
     assert consent_in_force(session, [world.child], world.website, day(1) + timedelta(hours=1))[world.child].allowed
@@ -119,9 +128,9 @@ def test_staff_decide_for_themselves_with_an_expiry(session, world):
 
 def test_ending_face_matching_consent_deletes_templates_in_the_same_transaction(session, world):
     decide(session, world.child, FACE_MATCHING, "grant", "guardian", day(1), guardian_id=world.mum)
-    templates.enroll_template(session, DATA_KEY, person_id=world.child, template=b"\x01" * 16,
+    templates.enroll_template(session, DATA_KEY, setting_id=world.setting_id, person_id=world.child, template=b"\x01" * 16,
                               reference_photo=b"jpeg", at=day(1))
-    templates.enroll_template(session, DATA_KEY, person_id=world.child, template=b"\x02" * 16,
+    templates.enroll_template(session, DATA_KEY, setting_id=world.setting_id, person_id=world.child, template=b"\x02" * 16,
                               reference_photo=None, at=day(1))
     session.commit()
     change = decide(session, world.child, FACE_MATCHING, "refuse", "guardian", day(2), guardian_id=world.dad)
@@ -141,7 +150,7 @@ def test_a_refused_face_matching_decision_with_no_templates_deletes_nothing(sess
 
 def test_person_consent_lists_every_channel_and_face_matching(session, world):
     decide(session, world.child, world.website, "grant", "guardian", day(1), guardian_id=world.mum)
-    lines = person_consent(session, world.child, at=day(2))
+    lines = person_consent(session, world.child, setting_id=world.setting_id, at=day(2))
     assert [(line.label, line.verdict.allowed) for line in lines] == [
         ("website", True), ("newsletter", False), (FACE_MATCHING, False)]
 
@@ -185,7 +194,7 @@ def test_bad_decisions_are_refused_and_change_nothing(session, world, overrides,
     decide(session, world.child, world.website, "grant", "guardian", day(0), guardian_id=world.mum)
     session.commit()
     before = row_counts(session)
-    args = dict(person_id=world.child, purpose=world.website, decision="grant", given_by="guardian",
+    args = dict(setting_id=world.setting_id, person_id=world.child, purpose=world.website, decision="grant", given_by="guardian",
                 guardian_id=world.mum, method="portal", at=day(1))
     args.update(overrides)
     for key in ("person_id", "guardian_id"):
@@ -201,3 +210,16 @@ def test_a_channel_of_another_setting_is_unknown_here(session, world):
     with pytest.raises(UnknownChannel):
         decide(session, world.child, foreign, "grant", "guardian", day(1), guardian_id=world.mum)
     assert not session.scalars(select(ConsentDecision)).all()
+
+
+def test_a_decision_for_a_person_of_another_setting_is_refused_as_unknown(session, world):
+    other = Setting(name="Oaks", created_at=T0)
+    session.add(other)
+    session.flush()
+    before = row_counts(session)
+    with pytest.raises(records.UnknownPerson):
+        record_decision(session, setting_id=other.id, person_id=world.child, purpose=FACE_MATCHING, decision="grant",
+                        given_by="guardian", guardian_id=world.mum, method="portal", at=day(1))
+    with pytest.raises(records.UnknownPerson):
+        history(session, world.child, setting_id=other.id)
+    assert row_counts(session) == before

@@ -62,16 +62,16 @@ def test_a_device_needs_a_name(session, world):
 def test_a_revoked_device_token_stops_working_at_once(session, world):
     _, token = pair(session, world)
     device = devices.device_for_token(session, token)
-    devices.revoke(session, device.id, actor=MANAGER, at=T0 + timedelta(hours=1))
+    devices.revoke(session, device.id, actor=MANAGER, setting_id=world.setting_id, at=T0 + timedelta(hours=1))
     assert devices.device_for_token(session, token) is None
-    devices.revoke(session, device.id, actor=MANAGER)
+    devices.revoke(session, device.id, actor=MANAGER, setting_id=world.setting_id)
     assert len(audit.list_events(session, tag_prefix="device:revoked")) == 1
 
 
 def test_rename_and_touch(session, world):
     _, token = pair(session, world)
     device = devices.device_for_token(session, token)
-    devices.rename(session, device.id, "Garden tablet", actor=MANAGER)
+    devices.rename(session, device.id, "Garden tablet", actor=MANAGER, setting_id=world.setting_id)
     devices.touch(session, device.id, at=T0 + timedelta(days=1))
     assert device.name == "Garden tablet" and device.last_seen_at == T0 + timedelta(days=1)
     assert [d.id for d in devices.list_devices(session, setting_id=world.setting_id)] == [device.id]
@@ -81,10 +81,11 @@ def test_unknown_devices_and_empty_tokens(session, world):
     assert devices.device_for_token(session, "") is None
     assert devices.device_for_token(session, "not-a-token") is None
     with pytest.raises(devices.UnknownDevice):
-        devices.revoke(session, 999, actor=MANAGER)
+        devices.revoke(session, 999, actor=MANAGER, setting_id=world.setting_id)
     with pytest.raises(devices.UnknownDevice):
-        devices.rename(session, 999, "x", actor=MANAGER)
+        devices.rename(session, 999, "x", actor=MANAGER, setting_id=world.setting_id)
     _, token = pair(session, world)
     with pytest.raises(devices.InvalidDeviceName):
-        devices.rename(session, devices.device_for_token(session, token).id, "", actor=MANAGER)
+        devices.rename(session, devices.device_for_token(session, token).id, "", actor=MANAGER,
+                       setting_id=world.setting_id)
     assert session.scalars(select(Device.name)).all() == ["Room 1 tablet"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 
 from gatekeeper.cli import main
 
@@ -26,6 +27,15 @@ class Operator:
     def published(self) -> list[Path]:
         folder = self.instance / "channels" / "website"
         return sorted(folder.iterdir()) if folder.exists() else []
+
+    def outbox(self) -> list[tuple[str, object]]:
+        """(kind, done_at) of every outbox row, oldest first."""
+        engine = create_engine(f"sqlite:///{self.instance / 'gatekeeper.db'}")
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(text("SELECT kind, done_at FROM outbox ORDER BY id"))]
+        finally:
+            engine.dispose()
 
     def audit_count(self) -> int:
         return len(self.json("audit", "list"))
@@ -60,9 +70,12 @@ def test_an_operator_publishes_and_a_withdrawal_takes_it_down(op):
     assert detail["faces"][0]["label"] == "Barack Obama"
     op("approve", row["item"], "--channel", "website")
     assert len(op.published()) == 1
+    events_before = op.outbox()
     withdrawn = op.json("consent", "set", op.child, "website", "refuse", "--by", op.guardian)
     assert withdrawn["taken_down"] == 1
     assert op.published() == []
+    [event] = op.outbox()[len(events_before):]
+    assert event[0] == "consent_changed" and event[1] is not None, "one event, carried out"
     verdict = op.json("check", op.faces / "identities/barack_obama/fr_obama3.jpg", "--channel", "website", code=3)
     assert verdict["cleared"] is False and "withdrawn" in verdict["reasons"][0]
     assert "intact" in op("audit", "verify").output

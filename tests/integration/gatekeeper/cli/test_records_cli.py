@@ -55,8 +55,10 @@ def test_consent_set_for_staff_a_paper_form_and_a_childs_objection(filled):
 def test_people_import_adds_a_class_list(filled, tmp_path):
     csv_file = tmp_path / "class.csv"
     csv_file.write_text("first_name,surname,born\nMary,Seacole,2021-11-23\nIsambard,Brunel,2021-04-09\n")
+    events_before = filled.counts()["outbox"]
     added = filled.json("people", "import", str(csv_file))
     assert [p["id"] for p in added] == [4, 5]
+    assert filled.counts()["outbox"] == events_before + 1, "one event for the whole import"
     assert "imported 1 person (id 6)" in filled("people", "import", str(_csv(tmp_path, "Jo,Bloggs,\n"))).stdout
 
 
@@ -134,3 +136,27 @@ def test_a_class_list_that_is_not_utf8_is_refused(filled, tmp_path):
     result = filled("people", "import", str(path))
     assert result.exit_code == 1 and "not UTF-8" in result.stderr
     assert filled.counts() == before
+
+
+def test_with_two_settings_the_operator_names_one_and_an_unknown_name_is_an_error(filled):
+    from sqlalchemy.orm import Session
+
+    from consent_db.db import make_engine
+    from consent_db.models import Setting
+    from consent_db.timeutil import now
+
+    engine = make_engine(f"sqlite:///{filled.instance / 'gatekeeper.db'}")
+    try:
+        with Session(engine) as session:
+            session.add(Setting(name="Oak Tree", created_at=now()))
+            session.commit()
+    finally:
+        engine.dispose()
+    before = filled.counts()
+    unnamed = filled("people", "add", "--kind", "child", "--first-name", "A", "--surname", "B")
+    assert unnamed.exit_code == 1 and "name one with --setting" in unnamed.output
+    unknown = filled("people", "list", "--setting", "Elm")
+    assert unknown.exit_code == 1 and "no setting 'Elm'" in unknown.output
+    assert filled.counts() == before
+    assert filled.json("people", "list", "--setting", "Oak Tree") == []
+    assert len(filled.json("people", "list", "--setting", "1")) == 3

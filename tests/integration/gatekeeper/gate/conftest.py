@@ -8,14 +8,15 @@ import pytest
 
 from consent_db import records
 from consent_db.audit import CLI, Actor
-from consent_db.consent import record_decision
 from consent_db.models import Decision, GivenBy, Method, PersonKind, Publication
 from consent_db.records import PersonFields
 from consent_db.timeutil import now
 from consent_db.verdicts import FACE_MATCHING
 from gatekeeper.database import transaction
 from gatekeeper.faces.enrolment import enroll_person
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app.consent import record_consent
+from gatekeeper.app.context import gate_context, unit_of_work
+from gatekeeper.app.principal import operator
 from gatekeeper.gate.ingest import receive_upload
 
 MANAGER = Actor(label="manager (test)")
@@ -31,6 +32,7 @@ class World:
             self.setting_id = records.ensure_default_setting(session, name="Little Acorns").id
             self.website = records.add_channel(session, setting_id=self.setting_id, slug="website", name="Website",
                                                description="Our public website", actor=CLI).id
+        self.drain_at_once = True
         self.people: dict[str, int] = {}
         self.guardians: dict[str, list[int]] = {}
 
@@ -46,14 +48,17 @@ class World:
         self.people[name] = person.id
         return person.id
 
-    def decide(self, name: str, purpose, decision: Decision, guardian: int = 0, expires=None):
-        with transaction(self.app) as session:
-            change = record_decision(session, person_id=self.people[name], purpose=purpose, decision=decision,
-                                     given_by=GivenBy.GUARDIAN, guardian_id=self.guardians[name][guardian],
-                                     method=Method.PORTAL, expires=expires, at=now())
-        from gatekeeper.gate.consent_changes import after_consent_change
+    def uow(self):
+        """A unit of work as the app makes it; with drain_at_once False, nothing drains the outbox after commit."""
+        uow = unit_of_work(self.app)
+        if not self.drain_at_once:
+            uow.after_commit = None
+        return uow
 
-        after_consent_change(self.app, change)
+    def decide(self, name: str, purpose, decision: Decision, guardian: int = 0, expires=None):
+        [change] = record_consent(self.uow(), operator(self.setting_id), person_id=self.people[name], purpose=purpose,
+                                  decision=decision, given_by=GivenBy.GUARDIAN,
+                                  guardian_id=self.guardians[name][guardian], method=Method.PORTAL, expires=expires)
         return change
 
     def consent_everything(self, name: str, guardian: int = 0):
@@ -61,7 +66,8 @@ class World:
         self.decide(name, self.website, Decision.GRANT, guardian)
 
     def enroll(self, name: str, *photos: str):
-        return enroll_person(self.ctx, self.people[name], [self.faces / p for p in photos], actor=MANAGER)
+        return enroll_person(self.ctx, self.people[name], [self.faces / p for p in photos],
+                             setting_id=self.setting_id, actor=MANAGER)
 
     def upload(self, photo: str) -> str:
         return receive_upload(self.ctx, self.faces / photo, uploader=Actor(label="staff (test)")).public_id

@@ -4,11 +4,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from consent_db import records
-from consent_db.audit import CLI
 from consent_db.models import Decision, PublicationState
 from consent_db.verdicts import FACE_MATCHING
+from consent_db.models import OutboxRow
+from consent_db.outbox import SUPERSEDED
+from consent_db.templates import count_templates
+from gatekeeper.app.people import leaving_key, set_leaving_date
+from gatekeeper.app.principal import operator
 from gatekeeper.database import transaction
 from gatekeeper.gate import actions
 from gatekeeper.gate.queue import item_detail
@@ -45,7 +49,7 @@ def test_a_takedown_that_cannot_reach_the_channel_stays_live_and_succeeds_on_ret
     world, item = published
     world.ctx.publisher_factory = ChannelDown.from_target
     # The job runs inside the decision here; its failure must not undo the recorded withdrawal.
-    monkeypatch.setattr("gatekeeper.gate.consent_changes.after_consent_change", lambda app, change: None)
+    world.drain_at_once = False
     world.decide("obama", world.website, Decision.REFUSE)
     with pytest.raises(PublisherUnavailable):
         sweep(world.ctx, person_id=world.people["obama"])
@@ -55,17 +59,50 @@ def test_a_takedown_that_cannot_reach_the_channel_stays_live_and_succeeds_on_ret
     assert world.published_files() == []
 
 
-def test_a_child_who_has_left_is_taken_down_by_the_periodic_sweep(published):
+def test_a_child_who_has_left_is_taken_down_and_forgotten_at_the_next_minute(published):
     world, item = published
-    with transaction(world.app) as session:
-        records.set_leaving_date(session, world.people["obama"], date.today() + timedelta(days=1),
-                                 setting_id=world.setting_id, actor=CLI)
+    set_leaving_date(world.uow(), operator(world.setting_id), world.people["obama"], date.today() + timedelta(days=1))
     minute_sweep(world.app)
     assert len(world.published_files()) == 1, "still at the setting today"
     world.later(days=2)
     minute_sweep(world.app)
     assert world.published_files() == []
     assert "left the setting" in world.publications(item)[0].end_reason
+    with transaction(world.app) as session:
+        assert count_templates(session, world.people["obama"]) == 0, "templates of a child who left are purged"
+
+
+def test_an_expiry_reached_takes_copies_down_and_purges_templates_at_the_next_minute(world):
+    world.child("obama")
+    expiry = date.today() + timedelta(days=3)
+    world.decide("obama", FACE_MATCHING, Decision.GRANT, expires=expiry)
+    world.decide("obama", world.website, Decision.GRANT)
+    world.enroll("obama", "identities/barack_obama/fr_obama.jpg")
+    item = world.upload(PHOTO)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    assert len(world.published_files()) == 1
+    world.later(days=1)
+    minute_sweep(world.app)
+    assert len(world.published_files()) == 1, "face matching still in force"
+    world.later(days=4)
+    minute_sweep(world.app)
+    assert world.published_files() == [], "a face no longer matched counts as unknown: taken down"
+    with transaction(world.app) as session:
+        assert count_templates(session, world.people["obama"]) == 0
+
+
+def test_moving_a_leaving_date_replaces_its_schedule_and_clearing_it_cancels_it(published):
+    world, _item = published
+    child = world.people["obama"]
+    for day in (date.today() + timedelta(days=5), date.today() + timedelta(days=9), None):
+        set_leaving_date(world.uow(), operator(world.setting_id), child, day)
+    with transaction(world.app) as session:
+        scheduled = session.scalars(select(OutboxRow).where(OutboxRow.key == leaving_key(child))
+                                    .order_by(OutboxRow.id)).all()
+    assert [row.last_error for row in scheduled] == [SUPERSEDED, SUPERSEDED]
+    world.later(days=10)
+    minute_sweep(world.app)
+    assert len(world.published_files()) == 1, "the leaving date was cleared"
 
 
 def test_unpublished_items_are_purged_after_the_retention_period(world):

@@ -13,7 +13,7 @@ from consent_db.timeutil import now
 from gatekeeper import create_app
 from gatekeeper.database import session_factory, transaction
 from gatekeeper.doctor import ensure_folders
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app.context import gate_context
 from gatekeeper.jobs.leases import LEASE_S, Lease, lease_key
 from gatekeeper.jobs.recovery import ANALYSE_JOB, GRACE_S, recover
 from gatekeeper.jobs.runner import jobs_of

@@ -18,7 +18,7 @@ from consent_db.timeutil import now
 from consent_db.verdicts import FACE_MATCHING
 from gatekeeper.database import transaction
 from gatekeeper.instance import load_secrets
-from gatekeeper.storage.rotation import rotate_instance_key
+from gatekeeper.app.key_rotation import rotate_instance_key
 from gatekeeper.web.services import two_factor
 
 TEMPLATE = np.arange(128, dtype=np.float32).tobytes()
@@ -34,9 +34,9 @@ def sealed_world(app):
                                    setting_id=setting, actor=CLI).id
         guardian = records.add_guardian(session, setting_id=setting, name="G", email="g@example.org", child_id=child,
                                         actor=CLI).id
-        record_decision(session, person_id=child, purpose=FACE_MATCHING, decision=Decision.GRANT,
+        record_decision(session, setting_id=setting, person_id=child, purpose=FACE_MATCHING, decision=Decision.GRANT,
                         given_by=GivenBy.GUARDIAN, guardian_id=guardian, method=Method.PORTAL, at=now())
-        enroll_template(session, key, person_id=child, template=TEMPLATE, reference_photo=b"photo bytes", at=now())
+        enroll_template(session, key, setting_id=setting, person_id=child, template=TEMPLATE, reference_photo=b"photo bytes", at=now())
         manager = Account(setting_id=setting, email="m@example.org", password_hash="x", role="manager",
                           created_at=now())
         session.add(manager)

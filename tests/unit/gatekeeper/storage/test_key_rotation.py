@@ -19,13 +19,8 @@ from gatekeeper.instance import (
 from gatekeeper.storage import quarantine_from_config
 from gatekeeper.storage.base import ItemNotFound, QuarantineStore, QuarantineUnavailable
 from gatekeeper.storage.envelope import Keyring, WrongKey, key_id
-from gatekeeper.storage.rotation import (
-    RotationError,
-    RotationIncomplete,
-    rewrap,
-    rewrap_quarantine,
-    rotate_instance_key,
-)
+from gatekeeper.app.key_rotation import rewrap_quarantine, rotate_instance_key
+from gatekeeper.storage.rotation import RotationError, RotationIncomplete, rewrap
 
 OLD = bytes(range(32))
 NEW = bytes(range(1, 33))

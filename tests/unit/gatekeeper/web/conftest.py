@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 
 import pytest
 
@@ -41,14 +42,38 @@ def world(app):
     return build_world(app)
 
 
+class OutboxEvents(Sequence):
+    """The consent-change events the app wrote to its outbox so far, read afresh at each look."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _events(self):
+        from sqlalchemy import select
+
+        from consent_db.models import OutboxRow
+        from gatekeeper.app.events import ConsentChanged
+        from gatekeeper.database import session_factory
+
+        with session_factory(self.app)() as session:
+            rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == ConsentChanged.kind)
+                                   .order_by(OutboxRow.id))
+            return [ConsentChanged(**row.payload) for row in rows]
+
+    def __getitem__(self, index):
+        return self._events()[index]
+
+    def __len__(self):
+        return len(self._events())
+
+    def __eq__(self, other):
+        return self._events() == list(other)
+
+
 @pytest.fixture
 def consent_changes(app):
-    """Every change handed to the gate after commit, recorded instead of enqueued."""
-    from gatekeeper.web.services import consent_effects
-
-    seen = []
-    consent_effects.init_app(app, hook=lambda _app, change: seen.append(change))
-    return seen
+    """Every consent change recorded as an event in the outbox (and so handed to the worker)."""
+    return OutboxEvents(app)
 
 
 @pytest.fixture
@@ -83,7 +108,7 @@ def other_parent(app, world):
 def fake_faces(app):
     """The gate's face engine replaced by fakes (subclasses of the real bases): one face in every picture."""
     from gatekeeper.faces.plugins import FaceEngine
-    from gatekeeper.gate.context import gate_context
+    from gatekeeper.app.context import gate_context
     from tests.unit.gatekeeper.faces.face_fakes import FixedDetector, VectorRecogniser, face_row, unit
 
     engine = FaceEngine(FixedDetector([face_row(60, 30, 60, 60)]), VectorRecogniser({60.0: unit(1)}))

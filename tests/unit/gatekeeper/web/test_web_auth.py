@@ -92,7 +92,7 @@ def test_staff_cannot_sign_in_on_an_unregistered_device(app, world):
 
 def test_staff_cannot_sign_in_on_a_revoked_device(app, world):
     with transaction(app) as db:
-        devices.revoke(db, world.device_id, actor=CLI)
+        devices.revoke(db, world.device_id, actor=CLI, setting_id=world.setting_id)
     client = app.test_client()
     client.set_cookie(DEVICE_COOKIE, world.device_token)
     assert sign_in(app, client, world.staff_email).status_code == 403
@@ -107,7 +107,7 @@ def test_staff_sign_in_on_a_registered_tablet(app, world):
 
 def test_a_staff_session_ends_at_once_when_its_tablet_is_revoked(app, world, staff):
     with transaction(app) as db:
-        devices.revoke(db, world.device_id, actor=CLI)
+        devices.revoke(db, world.device_id, actor=CLI, setting_id=world.setting_id)
     response = staff.get("/signin")
     assert b"no longer registered" in response.data
     assert staff.get("/").location.endswith("/signin")

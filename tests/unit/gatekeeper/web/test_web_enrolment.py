@@ -8,7 +8,7 @@ import pytest
 from consent_db import templates
 from gatekeeper.database import transaction
 from gatekeeper.faces.plugins import FaceEngine, PluginError
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app.context import gate_context
 from tests.unit.gatekeeper.faces.face_fakes import FixedDetector, VectorRecogniser, face_row, unit
 from tests.web_world import post
 

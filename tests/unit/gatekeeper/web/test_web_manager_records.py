@@ -67,7 +67,7 @@ def test_a_paper_form_needs_evidence_and_then_counts_and_reaches_the_gate(app, w
     assert consent_changes == []
     ok = post(app, manager, f"/manager/people/{world.child_id}/paper-form", {**form, "evidence": "Folder A p3"})
     assert ok.status_code == 302
-    assert [c.after.allowed for c in consent_changes] == [True]
+    assert [c.allowed for c in consent_changes] == [True]
     page = manager.get(f"/manager/people/{world.child_id}").data.decode()
     assert "Folder A p3" in page and "paper form" in page
 
@@ -94,7 +94,7 @@ def test_a_childs_objection_wins_and_can_be_lifted(app, world, manager, consent_
     post(app, manager, f"/manager/people/{world.child_id}/objection", {"purpose": "all", "evidence": "said no"})
     assert consent_changes[-3].ended
     post(app, manager, f"/manager/people/{world.child_id}/objection", {"purpose": world.website_id, "action": "lift"})
-    assert consent_changes[-1].after.allowed
+    assert consent_changes[-1].allowed
     staff_objection = post(app, manager, f"/manager/people/{world.staff_person_id}/objection", {"purpose": "all"})
     assert staff_objection.status_code == 400
 

@@ -10,7 +10,7 @@ from consent_db.models import ItemKind, ItemState, MediaItem, Rendition
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.gate.access import StreamLengthMismatch
-from gatekeeper.gate.context import gate_context
+from gatekeeper.app.context import gate_context
 from gatekeeper.gate.renditions import store_key
 from gatekeeper.storage.envelope import HEADER_BYTES, TAG_BYTES, DEFAULT_CHUNK_SIZE, EnvelopeError
 

@@ -35,7 +35,7 @@ def test_the_child_page_describes_each_channel_and_face_matching_separately(pare
 def test_a_grant_takes_effect_at_once_and_a_withdrawal_starts_the_takedown(app, parent, world, consent_changes):
     grant = post(app, parent, f"/family/child/{world.child_id}/consent", {"purpose": world.website_id, "decision": "grant"})
     assert grant.status_code == 302
-    assert consent_changes[-1].after.allowed
+    assert consent_changes[-1].allowed
     page = parent.get(f"/family/child/{world.child_id}").data.decode()
     assert 'aria-checked="true"' in page and "Allowed now." in page
     withdraw = post(app, parent, f"/family/child/{world.child_id}/consent", {"purpose": world.website_id, "decision": "refuse"})
@@ -54,7 +54,7 @@ def test_the_history_shows_the_other_guardians_changes_too(app, parent, world, m
 
     with transaction(app) as db:
         bill = db.scalars(select(Guardian).where(Guardian.email == "bill@family.test")).one()
-        record_decision(db, person_id=world.child_id, purpose=world.newsletter_id, decision="grant", given_by="guardian",
+        record_decision(db, setting_id=world.setting_id, person_id=world.child_id, purpose=world.newsletter_id, decision="grant", given_by="guardian",
                         guardian_id=bill.id, method="portal", at=now())
     page = parent.get(f"/family/child/{world.child_id}").data.decode()
     assert "allowed by Bill Lovelace" in page
@@ -62,7 +62,7 @@ def test_the_history_shows_the_other_guardians_changes_too(app, parent, world, m
 
 def test_face_matching_can_be_given_and_withdrawn(app, parent, world, consent_changes):
     post(app, parent, f"/family/child/{world.child_id}/consent", {"purpose": "face-matching", "decision": "grant"})
-    assert consent_changes[-1].purpose == "face-matching" and consent_changes[-1].after.allowed
+    assert consent_changes[-1].purpose == "face-matching" and consent_changes[-1].allowed
 
 
 def test_withdraw_everything_in_one_step(app, parent, world, consent_changes):

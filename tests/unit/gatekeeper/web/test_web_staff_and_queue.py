@@ -31,7 +31,7 @@ def item_id(app, world, staff, fake_faces, photo_bytes) -> str:
 
 def grant(app, world, channel_id):
     with transaction(app) as db:
-        record_decision(db, person_id=world.child_id, purpose=channel_id, decision=Decision.GRANT,
+        record_decision(db, setting_id=world.setting_id, person_id=world.child_id, purpose=channel_id, decision=Decision.GRANT,
                         given_by=GivenBy.GUARDIAN, guardian_id=world.guardian_id, method=Method.PORTAL, at=now())
 
 

@@ -46,9 +46,9 @@ def person_page(session: Session, person_id: int, *, setting_id: int, at: dateti
     lines = [
         HistoryLine(row, channels[FACE_MATCHING] if row.face_matching else channels.get(row.channel_id, "?"),
                     names.get(row.guardian_id))
-        for row in reversed(history(session, person_id))
+        for row in reversed(history(session, person_id, setting_id=setting_id))
     ]
-    consent = person_consent(session, person_id, at=at)
+    consent = person_consent(session, person_id, setting_id=setting_id, at=at)
     account = session.scalars(select(Account).where(Account.person_id == person_id)).first()
     return PersonPage(
         person=person, guardians=guardians, consent=consent, channel_names=channels, history=lines,

@@ -1,0 +1,60 @@
+"""What the worker does for each outbox kind. Every handler is idempotent: running it twice, or for a
+change that ended nothing, leaves things as running it once would."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from consent_db.templates import purge_lapsed_templates
+from gatekeeper.app.events import ConsentChanged, ConsentLapses, GuardianLinked, LeavingDateSet, PeopleImported
+from gatekeeper.gate.context import GateContext
+from gatekeeper.gate.takedown import sweep
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What one handled row did."""
+
+    taken_down: int = 0
+    reevaluated: int = 0
+    templates_deleted: int = 0
+
+
+def recheck_person(ctx: GateContext, setting_id: int, person_id: int) -> Outcome:
+    """Take down what consent no longer allows, re-decide queued items, delete templates that lapsed.
+
+    Raises PublisherError when a channel is unreachable (the row is retried); templates are purged
+    first so biometric data never waits on a channel.
+    """
+    with ctx.sessions.begin() as session:
+        deleted = purge_lapsed_templates(session, setting_id=setting_id, at=ctx.clock(), person_ids=[person_id])
+    report = sweep(ctx, person_id=person_id)
+    return Outcome(len(report.taken_down), report.reevaluated, sum(deleted.values()))
+
+
+def _person(ctx: GateContext, setting_id: int, payload: dict) -> Outcome:
+    return recheck_person(ctx, setting_id, int(payload["person_id"]))
+
+
+def _imported(ctx: GateContext, setting_id: int, payload: dict) -> Outcome:
+    total = Outcome()
+    for person_id in payload["person_ids"]:
+        outcome = recheck_person(ctx, setting_id, int(person_id))
+        total.taken_down += outcome.taken_down
+        total.reevaluated += outcome.reevaluated
+        total.templates_deleted += outcome.templates_deleted
+    return total
+
+
+Handler = Callable[[GateContext, int, dict], Outcome]
+
+HANDLERS: dict[str, Handler] = {
+    ConsentChanged.kind: _person,
+    LeavingDateSet.kind: _person,
+    GuardianLinked.kind: _person,
+    ConsentLapses.kind: _person,
+    PeopleImported.kind: _imported,
+}

@@ -1,0 +1,121 @@
+"""People, guardians and the class-list import, as the Manager (or the operator) changes them.
+
+Each service takes a unit of work and a principal, checks the policy, acts only inside the
+principal's setting, and records the event that lets the worker act on it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from consent_db import importing, records
+from consent_db.models import Channel, Guardian, GuardianLink, Person, PersonKind
+from consent_db.timeutil import start_of
+from gatekeeper.app import policy
+from gatekeeper.app.events import ConsentLapses, GuardianLinked, LeavingDateSet, PeopleImported
+from gatekeeper.app.people_view import PersonPage, person_page
+from gatekeeper.app.policy import Action
+from gatekeeper.app.principal import Principal
+from gatekeeper.app.uow import UnitOfWork
+
+
+def leaving_key(person_id: int) -> str:
+    """The outbox schedule of a person's leaving date."""
+    return f"leaving:person:{person_id}"
+
+
+def schedule_leaving(uow: UnitOfWork, setting_id: int, person_id: int, leaves: date | None) -> None:
+    """Due at the first moment the leaving date ends consent; replaces (or, cleared, cancels) the old one."""
+    if leaves is None:
+        uow.cancel(leaving_key(person_id))
+        return
+    uow.emit(ConsentLapses(setting_id, person_id, "leaving"), due_at=max(start_of(leaves), uow.at),
+             key=leaving_key(person_id))
+
+
+def list_people(uow: UnitOfWork, principal: Principal, *, kind: PersonKind | str | None) -> list[Person]:
+    """The principal's setting's people (of one kind, when given)."""
+    policy.require(principal, Action.PEOPLE_READ)
+    with uow:
+        return records.list_people(uow.session, setting_id=principal.setting_id,
+                                   kind=PersonKind(kind) if kind else None)
+
+
+def add_person(uow: UnitOfWork, principal: Principal, *, kind: str, first_name: str, surname: str,
+               born=None, starts=None, leaves=None, room=None, source: str) -> Person:
+    """Check and store a person; raises RecordsError (nothing stored) or PolicyError."""
+    policy.require(principal, Action.PEOPLE_WRITE)
+    fields = records.check_person(kind=kind, first_name=first_name, surname=surname, born=born, starts=starts,
+                                  leaves=leaves, room=room)
+    with uow:
+        person = records.add_person(uow.session, fields, setting_id=principal.setting_id, actor=principal.actor,
+                                    at=uow.at, source=source)
+        if person.leaving_date is not None:
+            schedule_leaving(uow, principal.setting_id, person.id, person.leaving_date)
+    return person
+
+
+def import_people(uow: UnitOfWork, principal: Principal, text: str) -> list[Person]:
+    """Everyone in the CSV or nobody; raises CsvImportError (with every problem) or PolicyError."""
+    policy.require(principal, Action.PEOPLE_WRITE)
+    with uow:
+        people = importing.import_people_csv(uow.session, text, setting_id=principal.setting_id,
+                                             actor=principal.actor, at=uow.at)
+        uow.emit(PeopleImported(principal.setting_id, tuple(p.id for p in people)))
+        for person in people:
+            if person.leaving_date is not None:
+                schedule_leaving(uow, principal.setting_id, person.id, person.leaving_date)
+    return people
+
+
+def set_leaving_date(uow: UnitOfWork, principal: Principal, person_id: int, leaves: date | str | None) -> Person:
+    """Set, move or clear a leaving date; consent ends on it and the takedown is scheduled for that moment."""
+    policy.require(principal, Action.PEOPLE_WRITE)
+    with uow:
+        person = records.set_leaving_date(uow.session, person_id, leaves, setting_id=principal.setting_id,
+                                          actor=principal.actor, at=uow.at)
+        day = person.leaving_date
+        uow.emit(LeavingDateSet(principal.setting_id, person.id, day.isoformat() if day else None))
+        schedule_leaving(uow, principal.setting_id, person.id, day)
+    return person
+
+
+@dataclass(frozen=True)
+class GuardianLine:
+    guardian: Guardian
+    link: GuardianLink
+
+
+def add_guardian(uow: UnitOfWork, principal: Principal, *, child_id: int, name: str, email: str,
+                 phone: str | None = None, parental_responsibility: bool) -> Guardian:
+    """Link a guardian (new, or found by email) to a child of the setting; raises RecordsError or PolicyError."""
+    policy.require(principal, Action.GUARDIANS_WRITE)
+    with uow:
+        guardian = records.add_guardian(uow.session, setting_id=principal.setting_id, name=name, email=email,
+                                        child_id=child_id, phone=phone,
+                                        parental_responsibility=parental_responsibility, actor=principal.actor,
+                                        at=uow.at)
+        uow.emit(GuardianLinked(principal.setting_id, child_id, guardian.id, parental_responsibility))
+    return guardian
+
+
+def guardians_of(uow: UnitOfWork, principal: Principal, child_id: int) -> list[GuardianLine]:
+    """A child's guardians; raises UnknownPerson for a child of another setting."""
+    policy.require(principal, Action.GUARDIANS_READ)
+    with uow:
+        records.get_person(uow.session, child_id, setting_id=principal.setting_id)
+        return [GuardianLine(link.guardian, link) for link in records.guardian_links(uow.session, child_id)]
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    page: PersonPage
+    channels: list[Channel]
+
+
+def person_details(uow: UnitOfWork, principal: Principal, person_id: int) -> PersonDetails:
+    """Everything the Manager's page for one person shows; raises UnknownPerson."""
+    policy.require(principal, Action.PEOPLE_READ)
+    with uow:
+        page = person_page(uow.session, person_id, setting_id=principal.setting_id, at=uow.at)
+        return PersonDetails(page, records.list_channels(uow.session, setting_id=principal.setting_id))
