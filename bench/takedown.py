@@ -108,7 +108,7 @@ def main() -> None:
         decide(channel, Decision.GRANT)
         enroll_person(ctx, child, [FACES / "identities/barack_obama/fr_obama.jpg"], setting_id=setting, actor=CLI)
         consumer = start_embedded_consumer(jobs_of(app), workers=2)
-        items = [receive_upload(ctx, FACES / p, uploader=Actor(label="bench")).public_id
+        items = [receive_upload(ctx, FACES / p, uploader=Actor(label="bench"), setting_id=setting).public_id
                  for p in PHOTOS[: args.items]]
         wait_for(lambda: all(actions_ready(ctx, i) for i in items))
         timings = []
@@ -117,7 +117,7 @@ def main() -> None:
                 decide(channel, Decision.GRANT)
                 wait_for(lambda: all(actions_ready(ctx, i) for i in items))
                 for item in items:
-                    actions.approve(ctx, item, [channel], actor=CLI)
+                    actions.approve(ctx, item, [channel], actor=CLI, setting_id=setting)
                 wait_for(lambda: live_count(ctx, channel) == len(items) and objects() == len(items))
                 start = time.perf_counter()
                 decide(channel, Decision.REFUSE)
@@ -132,9 +132,10 @@ def main() -> None:
 
 
 def actions_ready(ctx, public_id: str) -> bool:
+    from gatekeeper.gate.items import ANY_SETTING
     from gatekeeper.gate.queue import item_detail
 
-    return item_detail(ctx, public_id).state == "ready"
+    return item_detail(ctx, public_id, setting_id=ANY_SETTING).state == "ready"
 
 
 def s3_channel():

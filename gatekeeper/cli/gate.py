@@ -3,48 +3,59 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from consent_db import migrate
-from consent_db.audit import CLI
 from consent_db.models import PersonKind
-from consent_db.records import RecordsError, default_setting, get_channel, get_person
-from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
-from gatekeeper.database import session_factory
-from gatekeeper.gate import actions
+from consent_db.records import RecordsError, get_channel, get_person
+from gatekeeper.app import media
 from gatekeeper.app.context import gate_context
+from gatekeeper.app.policy import PolicyError
+from gatekeeper.app.principal import Principal, operator
+from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
+from gatekeeper.cli.records import resolve_setting
+from gatekeeper.database import session_factory
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import GateError
-from gatekeeper.gate.ingest import receive_upload
-from gatekeeper.gate.queue import item_detail, list_queue
 from gatekeeper.gate.redaction import RedactionStyle
 from gatekeeper.media import Refused
 from gatekeeper.publishers.base import PublisherError
 from gatekeeper.storage.base import QuarantineError
 
 
-def gate_for(instance: str) -> GateContext:
-    """The gate of a migrated instance, with jobs run in this process so the command sees their outcome."""
+@dataclass(frozen=True)
+class Gate:
+    """The gate of a migrated instance and the operator acting on its setting."""
+
+    ctx: GateContext
+    principal: Principal
+
+
+def gate_for(instance: str) -> Gate:
+    """The gate with jobs run in this process, so the command sees their outcome, and the operator principal."""
     app = open_app(instance, JOBS_URL="memory://")
     if migrate.current_revision(session_factory(app).kw["bind"]) != migrate.head_revision():
         raise CommandError(f"the database of {instance} is not set up: run 'gatekeeper init --instance {instance}'")
-    return gate_context(app)
+    ctx = gate_context(app)
+    with ctx.sessions() as session:
+        setting_id = resolve_setting(session, None).id
+    return Gate(ctx, operator(setting_id))
 
 
 def run(action):
     """Call a gate action, turning the errors a person can act on into one clear line."""
     try:
         return action()
-    except (GateError, RecordsError, PublisherError, QuarantineError) as exc:
+    except (GateError, RecordsError, PublisherError, QuarantineError, PolicyError) as exc:
         raise CommandError(str(exc)) from None
 
 
-def channel_ids(ctx: GateContext, slugs) -> list[int]:
-    with ctx.sessions() as session:
-        setting = default_setting(session)
-        return [run(lambda s=slug: get_channel(session, s, setting_id=setting.id)).id for slug in slugs]
+def channel_ids(gate: Gate, slugs) -> list[int]:
+    with gate.ctx.sessions() as session:
+        return [run(lambda s=slug: get_channel(session, s, setting_id=gate.principal.setting_id)).id for slug in slugs]
 
 
 def _face(number: int) -> int:
@@ -60,19 +71,19 @@ def _face(number: int) -> int:
 @json_option
 def ingest(instance, files, staff_id, as_json) -> None:
     """Sanitise, analyse and queue FILES; exits 2 when any file was refused (the rest are kept)."""
-    ctx = gate_for(instance)
-    with ctx.sessions() as session:
-        staff = run(lambda: get_person(session, staff_id, setting_id=default_setting(session).id))
+    gate = gate_for(instance)
+    with gate.ctx.sessions() as session:
+        staff = run(lambda: get_person(session, staff_id, setting_id=gate.principal.setting_id))
         if staff.kind is not PersonKind.STAFF:
             raise CommandError(f"person {staff_id} is not a member of staff")
     results = []
     for name in files:
         try:
-            item = receive_upload(ctx, Path(name), uploader=CLI, uploader_person_id=staff_id)
+            item = run(lambda n=name: media.upload(gate.ctx, gate.principal, Path(n), uploader_person_id=staff_id))
         except Refused as exc:
             results.append({"file": name, "refused": exc.reason})
             continue
-        detail = item_detail(ctx, item.public_id)
+        detail = media.item_detail(gate.ctx, gate.principal, item.public_id)
         results.append({"file": name, "item": item.public_id, "state": detail.state, "faces": len(detail.faces)})
     emit(results, as_json, lambda rows: "\n".join(
         f"{r['file']}: refused: {r['refused']}" if "refused" in r
@@ -93,9 +104,9 @@ def queue() -> None:
 @json_option
 def queue_list(instance, state, channel_slug, as_json) -> None:
     """Items newest first."""
-    ctx = gate_for(instance)
-    channel = channel_ids(ctx, [channel_slug])[0] if channel_slug else None
-    rows = [dataclasses.asdict(e) for e in list_queue(ctx, state=state, channel_id=channel)]
+    gate = gate_for(instance)
+    channel = channel_ids(gate, [channel_slug])[0] if channel_slug else None
+    rows = [dataclasses.asdict(e) for e in media.list_queue(gate.ctx, gate.principal, state=state, channel_id=channel)]
     emit(rows, as_json, lambda items: "\n".join(
         f"{r['public_id']}  {r['kind']:5}  {r['state_words']:40}  {r['faces']} face(s)"
         + (f"  published on {', '.join(r['published_on'])}" if r["published_on"] else "") for r in items)
@@ -122,12 +133,12 @@ def _detail_text(d: dict) -> str:
 @json_option
 def queue_show(instance, item, as_json) -> None:
     """One item: its faces and, per channel, cleared or held and why."""
-    ctx = gate_for(instance)
-    emit(dataclasses.asdict(run(lambda: item_detail(ctx, item))), as_json, _detail_text)
+    gate = gate_for(instance)
+    emit(dataclasses.asdict(run(lambda: media.item_detail(gate.ctx, gate.principal, item))), as_json, _detail_text)
 
 
-def _done(ctx, item, as_json, extra=None) -> None:
-    data = {**dataclasses.asdict(item_detail(ctx, item)), **(extra or {})}
+def _done(gate: Gate, item, as_json, extra=None) -> None:
+    data = {**dataclasses.asdict(media.item_detail(gate.ctx, gate.principal, item)), **(extra or {})}
     emit(data, as_json, _detail_text)
 
 
@@ -139,9 +150,9 @@ def _done(ctx, item, as_json, extra=None) -> None:
 @json_option
 def identify(instance, item, face, person, as_json) -> None:
     """Say that FACE (numbered from 1) of ITEM is PERSON; that person's consent then decides."""
-    ctx = gate_for(instance)
-    run(lambda: actions.identify_face(ctx, item, _face(face), person, actor=CLI))
-    _done(ctx, item, as_json)
+    gate = gate_for(instance)
+    run(lambda: media.identify(gate.ctx, gate.principal, item, _face(face), person))
+    _done(gate, item, as_json)
 
 
 @click.command("not-a-person")
@@ -151,9 +162,9 @@ def identify(instance, item, face, person, as_json) -> None:
 @json_option
 def not_a_person(instance, item, face, as_json) -> None:
     """Mark FACE of ITEM as no real person (a poster, a doll, a photo on the wall)."""
-    ctx = gate_for(instance)
-    run(lambda: actions.mark_not_a_person(ctx, item, _face(face), actor=CLI))
-    _done(ctx, item, as_json)
+    gate = gate_for(instance)
+    run(lambda: media.not_a_person(gate.ctx, gate.principal, item, _face(face)))
+    _done(gate, item, as_json)
 
 
 @click.command()
@@ -164,13 +175,13 @@ def not_a_person(instance, item, face, as_json) -> None:
 @json_option
 def redact(instance, item, faces, pixelate, as_json) -> None:
     """Cover FACES of a photo for good; the result is analysed again."""
-    ctx = gate_for(instance)
+    gate = gate_for(instance)
     style = RedactionStyle.PIXELATE if pixelate else RedactionStyle.FILL
     try:
-        run(lambda: actions.redact_faces(ctx, item, [_face(f) for f in faces], actor=CLI, style=style))
+        run(lambda: media.redact(gate.ctx, gate.principal, item, [_face(f) for f in faces], style))
     except Refused as exc:
         raise CommandError(exc.reason) from None
-    _done(ctx, item, as_json)
+    _done(gate, item, as_json)
 
 
 @click.command()
@@ -180,10 +191,10 @@ def redact(instance, item, faces, pixelate, as_json) -> None:
 @json_option
 def approve(instance, item, channels, as_json) -> None:
     """Approve ITEM for channels where it is cleared, and publish it there."""
-    ctx = gate_for(instance)
-    ids = channel_ids(ctx, channels)
-    run(lambda: actions.approve(ctx, item, ids, actor=CLI))
-    _done(ctx, item, as_json)
+    gate = gate_for(instance)
+    ids = channel_ids(gate, channels)
+    run(lambda: media.approve(gate.ctx, gate.principal, item, ids))
+    _done(gate, item, as_json)
 
 
 @click.command()
@@ -192,9 +203,9 @@ def approve(instance, item, channels, as_json) -> None:
 @json_option
 def reject(instance, item, as_json) -> None:
     """Reject ITEM: off every channel, and its quarantined copy deleted at once."""
-    ctx = gate_for(instance)
-    run(lambda: actions.reject(ctx, item, actor=CLI))
-    _done(ctx, item, as_json)
+    gate = gate_for(instance)
+    run(lambda: media.reject(gate.ctx, gate.principal, item))
+    _done(gate, item, as_json)
 
 
 @click.command()
@@ -204,10 +215,10 @@ def reject(instance, item, as_json) -> None:
 @json_option
 def takedown(instance, item, channel_slug, as_json) -> None:
     """Take ITEM off a channel, or off every channel."""
-    ctx = gate_for(instance)
-    channel = channel_ids(ctx, [channel_slug])[0] if channel_slug else None
-    removed = run(lambda: actions.take_down(ctx, item, channel_id=channel, actor=CLI))
-    _done(ctx, item, as_json, {"removed": removed})
+    gate = gate_for(instance)
+    channel = channel_ids(gate, [channel_slug])[0] if channel_slug else None
+    removed = run(lambda: media.take_down(gate.ctx, gate.principal, item, channel_id=channel))
+    _done(gate, item, as_json, {"removed": removed})
 
 
 @click.command()
@@ -217,5 +228,5 @@ def purge(instance, as_json) -> None:
     """Apply retention now: rejected items, old unpublished items, old quarantine copies."""
     from gatekeeper.gate.retention import purge as purge_now
 
-    report = run(lambda: purge_now(gate_for(instance)))
+    report = run(lambda: purge_now(gate_for(instance).ctx))
     emit(dataclasses.asdict(report), as_json, lambda d: ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in d.items()))

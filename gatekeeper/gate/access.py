@@ -34,7 +34,7 @@ class ItemFacts:
     size: int | None  # plaintext bytes, when recorded
 
 
-def item_facts(ctx: GateContext, public_id: str, *, setting_id: int | None = None) -> ItemFacts:
+def item_facts(ctx: GateContext, public_id: str, *, setting_id: int | None) -> ItemFacts:
     """The viewed rendition's key, type and size; raises UnknownItem, or NotInQuarantine before it is made."""
     with ctx.sessions() as session:
         item = get_item(session, public_id, setting_id=setting_id)
@@ -45,7 +45,7 @@ def item_facts(ctx: GateContext, public_id: str, *, setting_id: int | None = Non
                          extension=rendition.extension, size=rendition.size_bytes)
 
 
-def item_bytes(ctx: GateContext, public_id: str, *, setting_id: int | None = None) -> tuple[bytes, str]:
+def item_bytes(ctx: GateContext, public_id: str, *, setting_id: int | None) -> tuple[bytes, str]:
     """The viewed rendition in memory and its type, for photos; raises UnknownItem or NotInQuarantine."""
     facts = item_facts(ctx, public_id, setting_id=setting_id)
     try:
@@ -125,7 +125,7 @@ def _first_frame(path: Path) -> Image.Image:
     raise NotInQuarantine("the video has no frame to show")
 
 
-def thumbnail(ctx: GateContext, public_id: str, max_side: int = 480, *, setting_id: int | None = None) -> bytes:
+def thumbnail(ctx: GateContext, public_id: str, max_side: int = 480, *, setting_id: int | None) -> bytes:
     """A JPEG no larger than max_side, the first frame for a video; raises UnknownItem or NotInQuarantine."""
     facts = item_facts(ctx, public_id, setting_id=setting_id)
     if facts.kind == "video":

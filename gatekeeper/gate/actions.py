@@ -52,7 +52,7 @@ def _record(session, tag: AuditTag, item: MediaItem, actor: Actor, **details) ->
 
 
 def identify_face(ctx: GateContext, public_id: str, face_index: int, person_id: int, *, actor: Actor,
-                  setting_id: int | None = None) -> None:
+                  setting_id: int | None) -> None:
     """Say who a face is; that person's consent then decides. Raises GateError subclasses."""
     with ctx.sessions.begin() as session:
         item = _open_item(session, public_id, setting_id)
@@ -65,7 +65,7 @@ def identify_face(ctx: GateContext, public_id: str, face_index: int, person_id: 
 
 
 def mark_not_a_person(ctx: GateContext, public_id: str, face_index: int, *, actor: Actor,
-                      setting_id: int | None = None) -> None:
+                      setting_id: int | None) -> None:
     """Mark a detection as no real person (a poster, a doll). Raises GateError subclasses."""
     with ctx.sessions.begin() as session:
         item = _open_item(session, public_id, setting_id)
@@ -77,7 +77,7 @@ def mark_not_a_person(ctx: GateContext, public_id: str, face_index: int, *, acto
 
 
 def list_people_in_picture(ctx: GateContext, public_id: str, person_ids: Iterable[int], *, actor: Actor,
-                           setting_id: int | None = None) -> None:
+                           setting_id: int | None) -> None:
     """For an item whose faces could not be checked: everyone the Manager sees in it."""
     with ctx.sessions.begin() as session:
         item = _open_item(session, public_id, setting_id)
@@ -92,7 +92,7 @@ def list_people_in_picture(ctx: GateContext, public_id: str, person_ids: Iterabl
 
 
 def redact_faces(ctx: GateContext, public_id: str, face_indexes: Iterable[int], *, actor: Actor,
-                 style: RedactionStyle = RedactionStyle.FILL, setting_id: int | None = None) -> None:
+                 style: RedactionStyle = RedactionStyle.FILL, setting_id: int | None) -> None:
     """Cover faces for good, replace the quarantined copy, and analyse the result again."""
     indexes = sorted(set(face_indexes))
     if not indexes:
@@ -142,7 +142,7 @@ def _original_box(item: MediaItem, face) -> Box:
 
 
 def set_caption(ctx: GateContext, public_id: str, caption: str, *, actor: Actor,
-                setting_id: int | None = None) -> list[str]:
+                setting_id: int | None) -> list[str]:
     """Store a caption; raises CaptionNotAllowed for a child's surname, returns warnings for first names."""
     with ctx.sessions.begin() as session:
         item = _open_item(session, public_id, setting_id)
@@ -157,7 +157,7 @@ def set_caption(ctx: GateContext, public_id: str, caption: str, *, actor: Actor,
     return warnings
 
 
-def keep_audio(ctx: GateContext, public_id: str, keep: bool, *, actor: Actor, setting_id: int | None = None) -> None:
+def keep_audio(ctx: GateContext, public_id: str, keep: bool, *, actor: Actor, setting_id: int | None) -> None:
     """Publish a video's sound too (off by default: voices and names are personal data)."""
     with ctx.sessions.begin() as session:
         item = _open_item(session, public_id, setting_id)
@@ -174,7 +174,7 @@ def keep_audio(ctx: GateContext, public_id: str, keep: bool, *, actor: Actor, se
 
 
 def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, actor: Actor,
-            setting_id: int | None = None) -> list[int]:
+            setting_id: int | None) -> list[int]:
     """Approve the item's exact bytes for channels where it is cleared, then queue publishing.
 
     Raises NotCleared (with every reason) when any chosen channel is held; nothing is approved then.
@@ -211,7 +211,7 @@ def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, act
 
 
 def take_down(ctx: GateContext, public_id: str, *, channel_id: int | None = None, actor: Actor,
-              setting_id: int | None = None, reason: str = "taken down by the Manager") -> int:
+              setting_id: int | None, reason: str = "taken down by the Manager") -> int:
     """Remove the item from one channel or all; returns how many copies were removed."""
     with ctx.sessions.begin() as session:
         item = get_item(session, public_id, setting_id=setting_id)
@@ -229,7 +229,7 @@ def take_down(ctx: GateContext, public_id: str, *, channel_id: int | None = None
     return sum(take_down_publication(ctx, pid, reason=reason, actor=actor) for pid in ids)
 
 
-def reject(ctx: GateContext, public_id: str, *, actor: Actor, setting_id: int | None = None,
+def reject(ctx: GateContext, public_id: str, *, actor: Actor, setting_id: int | None,
            reason: str = "rejected by the Manager") -> None:
     """Reject an item: take it off every channel and purge its quarantined copy at once."""
     take_down(ctx, public_id, actor=actor, setting_id=setting_id, reason=reason)
@@ -242,7 +242,7 @@ def reject(ctx: GateContext, public_id: str, *, actor: Actor, setting_id: int | 
     purge_item(ctx, public_id, reason=reason)
 
 
-def retry_analysis(ctx: GateContext, public_id: str, *, actor: Actor, setting_id: int | None = None) -> None:
+def retry_analysis(ctx: GateContext, public_id: str, *, actor: Actor, setting_id: int | None) -> None:
     """Analyse the item again (after a model or storage fault was fixed, or new people were enrolled)."""
     with ctx.sessions.begin() as session:
         item = _open_item(session, public_id, setting_id)

@@ -20,7 +20,7 @@ from gatekeeper.faces.plugins import PluginError
 from gatekeeper.faces.service import analyse_file, gallery_for_setting
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.evaluate import refresh_state
-from gatekeeper.gate.items import face_rows, file_sha256, get_item
+from gatekeeper.gate.items import ANY_SETTING, face_rows, file_sha256, get_item
 from gatekeeper.gate.lifecycle import move
 from gatekeeper.gate.renditions import RenditionError, Stored, discard, make_renditions, store_key
 from gatekeeper.job_names import JobName
@@ -36,7 +36,7 @@ def new_public_id() -> str:
 
 
 def receive_upload(ctx: GateContext, source: Path, *, uploader: Actor, uploader_person_id: int | None = None,
-                   setting_id: int | None = None) -> MediaItem:
+                   setting_id: int | None) -> MediaItem:
     """Sanitise, quarantine and record an upload, then queue its analysis.
 
     Raises gatekeeper.media.Refused (nothing is kept) and QuarantineError (storage failed).
@@ -81,7 +81,7 @@ def analyse_item(ctx: GateContext, public_id: str) -> None:
     read or written (the job retries).
     """
     with ctx.sessions() as session:
-        item = get_item(session, public_id)
+        item = get_item(session, public_id, setting_id=ANY_SETTING)
         if item.state is not ItemState.ANALYSING:
             return
         setting_id, extension, keep_audio = item.setting_id, item.extension, item.keep_audio
@@ -112,7 +112,7 @@ def _record_analysis(ctx: GateContext, public_id: str, stored: list[Stored], ana
                      render_error: str | None) -> None:
     new_keys = {s.key for s in stored}
     with ctx.sessions.begin() as session:
-        item = get_item(session, public_id, for_update=True)
+        item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
         if item.state is not ItemState.ANALYSING:
             discard(ctx.store, new_keys - {store_key(public_id, r.sha256) for r in item.renditions})
             return
@@ -160,7 +160,7 @@ def rendition_row(entry: Stored, analysis: Analysis, at) -> Rendition:
 def analysis_gave_up(ctx: GateContext, public_id: str, error: str) -> None:
     """Hold an item whose analysis job failed for good, with the error, so the Manager can retry it."""
     with ctx.sessions.begin() as session:
-        item = get_item(session, public_id, for_update=True)
+        item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
         if item.state is not ItemState.ANALYSING:
             return
         item.analysis_failed = True

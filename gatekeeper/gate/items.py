@@ -13,8 +13,13 @@ from gatekeeper.gate.decision import ManagerMarks
 from gatekeeper.gate.errors import UnknownFace, UnknownItem
 
 
-def get_item(session: Session, public_id: str, *, setting_id: int | None = None, for_update: bool = False) -> MediaItem:
-    """The item with this public id (in this setting, when given); raises UnknownItem."""
+# Said out loud by the system's own jobs, which find an item by the id their job carries; every
+# request on behalf of a person names the setting it acts in.
+ANY_SETTING = None
+
+
+def get_item(session: Session, public_id: str, *, setting_id: int | None, for_update: bool = False) -> MediaItem:
+    """The item with this public id in this setting (ANY_SETTING: the system's own jobs); raises UnknownItem."""
     query = select(MediaItem).where(MediaItem.public_id == str(public_id)).options(
         selectinload(MediaItem.faces), selectinload(MediaItem.renditions))
     if setting_id is not None:

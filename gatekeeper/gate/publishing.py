@@ -20,7 +20,7 @@ from consent_db.records import get_channel
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import NotCleared, NotInQuarantine
 from gatekeeper.gate.evaluate import decide_item
-from gatekeeper.gate.items import file_sha256, get_item
+from gatekeeper.gate.items import ANY_SETTING, file_sha256, get_item
 from gatekeeper.gate.lifecycle import is_open
 from gatekeeper.gate.renditions import RenditionError, rendition_for, store_key, verify_rendition
 from gatekeeper.media.base import Kind
@@ -58,7 +58,7 @@ def publish_item(ctx: GateContext, public_id: str, channel_id: int) -> int:
     and PublisherError from the channel (the intent stays for a retry).
     """
     with ctx.sessions.begin() as session:
-        item = get_item(session, public_id, for_update=True)
+        item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
         channel = get_channel(session, channel_id, setting_id=item.setting_id)
         existing = live_publication(session, item.id, channel.id)
         if existing is not None:
@@ -137,7 +137,7 @@ def _confirm(ctx: GateContext, publication_id: int, public_id: str, publisher) -
             # Taken down or abandoned while the object was being written: make sure it is gone.
             publisher.remove(publication.object_name)
             return
-        item = get_item(session, public_id)
+        item = get_item(session, public_id, setting_id=ANY_SETTING)
         channel = session.get(Channel, publication.channel_id)
         decision = decide_item(session, item, channel, ctx.clock())
         if not decision.cleared:

@@ -114,7 +114,7 @@ def _published_on(session, item_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def list_queue(ctx: GateContext, *, setting_id: int | None = None, state: str | None = None,
+def list_queue(ctx: GateContext, *, setting_id: int | None, state: str | None = None,
                channel_id: int | None = None, uploader_account_id: int | None = None, limit: int = 200,
                include_purged: bool = False) -> list[QueueEntry]:
     """Items newest first, filtered by state, by uploader, or (with a channel) published on it."""
@@ -173,7 +173,7 @@ def _channel_views(session, item: MediaItem, decisions: dict[int, Decision]) -> 
     return tuple(views)
 
 
-def item_detail(ctx: GateContext, public_id: str, *, setting_id: int | None = None) -> ItemDetail:
+def item_detail(ctx: GateContext, public_id: str, *, setting_id: int | None) -> ItemDetail:
     """Everything the Manager needs to decide on one item; raises UnknownItem."""
     with ctx.sessions() as session:
         item = get_item(session, public_id, setting_id=setting_id)
@@ -197,9 +197,10 @@ def item_detail(ctx: GateContext, public_id: str, *, setting_id: int | None = No
                               "notes": tuple(r.notes or ())} for r in item.renditions))
 
 
-def my_uploads(ctx: GateContext, *, account_id: int, limit: int = 100) -> list[UploadStatus]:
+def my_uploads(ctx: GateContext, *, account_id: int, setting_id: int, limit: int = 100) -> list[UploadStatus]:
     """A practitioner's own uploads with their state in plain words (no faces, no consent details)."""
-    entries = list_queue(ctx, uploader_account_id=account_id, limit=limit, include_purged=True)
+    entries = list_queue(ctx, setting_id=setting_id, uploader_account_id=account_id, limit=limit,
+                         include_purged=True)
     result = []
     for entry in entries:
         if entry.published_on:

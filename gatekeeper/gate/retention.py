@@ -11,7 +11,7 @@ from consent_db import audit
 from consent_db.audit import AuditTag
 from consent_db.models import ItemState, MediaItem, Publication, PublicationState
 from gatekeeper.gate.context import GateContext
-from gatekeeper.gate.items import get_item
+from gatekeeper.gate.items import ANY_SETTING, get_item
 from gatekeeper.gate.lifecycle import move
 from gatekeeper.gate.publishing import LIVE
 from gatekeeper.gate.renditions import store_key
@@ -36,7 +36,7 @@ def _delete_quarantined(ctx: GateContext, item) -> None:
 def purge_item(ctx: GateContext, public_id: str, *, reason: str) -> None:
     """Delete a rejected item's quarantined copy and faces; the row stays for the audit story."""
     with ctx.sessions.begin() as session:
-        item = get_item(session, public_id, for_update=True)
+        item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
         if item.state is not ItemState.REJECTED:
             return
         _delete_quarantined(ctx, item)
@@ -72,11 +72,12 @@ def purge(ctx: GateContext) -> PurgeReport:
         purge_item(ctx, public_id, reason="rejected")
         report.rejected_purged += 1
     for public_id in stale:
-        reject(ctx, public_id, actor=audit.SYSTEM, reason="not published within the retention period")
+        reject(ctx, public_id, actor=audit.SYSTEM, setting_id=ANY_SETTING,
+               reason="not published within the retention period")
         report.expired_unpublished += 1
     for public_id in published:
         with ctx.sessions.begin() as session:
-            item = get_item(session, public_id, for_update=True)
+            item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
             # The rendition rows stay: live copies are still judged by the faces found in them.
             _delete_quarantined(ctx, item)
             item.purged_at = ctx.clock()

@@ -10,7 +10,7 @@ from consent_db.audit import Actor, SYSTEM
 from consent_db.models import Channel, ItemState, MediaItem, Publication, PublicationState
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.evaluate import decide_item, refresh_state
-from gatekeeper.gate.items import get_item, may_show
+from gatekeeper.gate.items import ANY_SETTING, get_item, may_show
 from gatekeeper.gate.publishing import LIVE, end_publication
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def sweep(ctx: GateContext, *, person_id: int | None = None) -> SweepReport:
             report.taken_down.append(publication_id)
     for public_id in public_ids:
         with ctx.sessions.begin() as session:
-            item = get_item(session, public_id, for_update=True)
+            item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
             if item.state in (ItemState.READY, ItemState.HELD):
                 refresh_state(session, item, ctx.clock())
                 report.reevaluated += 1

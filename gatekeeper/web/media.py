@@ -7,11 +7,12 @@ import math
 from flask import Blueprint, Response, abort, current_app, g, request
 
 from consent_db.models import Role
+from gatekeeper.app import media
 from gatekeeper.app.context import gate_context
-from gatekeeper.gate.access import item_chunks, item_facts, thumbnail
+from gatekeeper.app.policy import PolicyError
+from gatekeeper.gate.access import item_chunks
 from gatekeeper.gate.errors import NotInQuarantine, UnknownItem
-from gatekeeper.gate.items import get_item
-from gatekeeper.web.current import signed_in
+from gatekeeper.web.current import principal, signed_in
 from gatekeeper.web.services.frames import NoSuchFrame, frame_jpeg
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -24,16 +25,8 @@ def only_manager_or_staff():
     return None
 
 
-def _allowed(public_id: str) -> None:
-    """404 unless the item is in the caller's setting and (for staff) their own upload."""
-    ctx = gate_context(current_app._get_current_object())
-    with ctx.sessions() as session:
-        try:
-            item = get_item(session, public_id, setting_id=g.account.setting_id)
-        except UnknownItem:
-            abort(404)
-        if g.account.role is Role.STAFF and item.uploaded_by_account_id != g.account.id:
-            abort(404)
+def _ctx():
+    return gate_context(current_app._get_current_object())
 
 
 def _image(data: bytes, mime: str) -> Response:
@@ -45,11 +38,9 @@ def _image(data: bytes, mime: str) -> Response:
 
 @bp.get("/<public_id>/thumbnail")
 def item_thumbnail(public_id: str):
-    _allowed(public_id)
     try:
-        data = thumbnail(gate_context(current_app._get_current_object()), public_id,
-                         setting_id=g.account.setting_id)
-    except (UnknownItem, NotInQuarantine):
+        data = media.thumbnail(_ctx(), principal(), public_id)
+    except (UnknownItem, NotInQuarantine, PolicyError):
         abort(404)
     return _image(data, "image/jpeg")
 
@@ -57,16 +48,15 @@ def item_thumbnail(public_id: str):
 @bp.get("/<public_id>/file")
 def item_file(public_id: str):
     """The whole file, or one byte range of it (videos seek), streamed in verified chunks."""
-    _allowed(public_id)
-    ctx = gate_context(current_app._get_current_object())
+    ctx = _ctx()
     try:
-        facts = item_facts(ctx, public_id, setting_id=g.account.setting_id)
+        facts = media.view_facts(ctx, principal(), public_id)
         wanted = request.range.range_for_length(facts.size) if request.range and facts.size is not None else None
         if request.range and facts.size is not None and wanted is None:
             return Response(status=416, headers={"Content-Range": f"bytes */{facts.size}"})
         start, stop = wanted or (0, facts.size)
         body = item_chunks(ctx, facts.key, start=start, stop=stop if wanted else None, expected=stop)
-    except (UnknownItem, NotInQuarantine):
+    except (UnknownItem, NotInQuarantine, PolicyError):
         abort(404)
     response = Response(body, mimetype=facts.mime, status=206 if wanted else 200, direct_passthrough=True)
     if stop is not None:
@@ -84,7 +74,10 @@ def item_file(public_id: str):
 def item_frame(public_id: str):
     if g.account.role is not Role.MANAGER:
         abort(404)
-    _allowed(public_id)
+    try:
+        media.view_facts(_ctx(), principal(), public_id)
+    except (UnknownItem, NotInQuarantine, PolicyError):
+        abort(404)
     try:
         seconds = float(request.args.get("t", ""))
     except ValueError:
@@ -92,8 +85,7 @@ def item_frame(public_id: str):
     if not math.isfinite(seconds) or seconds < 0:
         abort(400, description="The time must be a number of seconds.")
     try:
-        data = frame_jpeg(gate_context(current_app._get_current_object()), public_id, seconds,
-                          setting_id=g.account.setting_id)
+        data = frame_jpeg(_ctx(), public_id, seconds, setting_id=g.account.setting_id)
     except (UnknownItem, NotInQuarantine, NoSuchFrame):
         abort(404)
     return _image(data, "image/jpeg")

@@ -9,13 +9,11 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request
 from werkzeug.datastructures import FileStorage
 
 from consent_db.models import Role
-from gatekeeper.app import policy
+from gatekeeper.app import media, policy
 from gatekeeper.app.context import gate_context
-from gatekeeper.gate.ingest import receive_upload
-from gatekeeper.gate.queue import list_queue, my_uploads
 from gatekeeper.media import Refused
 from gatekeeper.storage.base import QuarantineError
-from gatekeeper.web.current import actor, principal, require_role, signed_in
+from gatekeeper.web.current import principal, require_role, signed_in
 from gatekeeper.web.security import allow_large_body
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -33,8 +31,7 @@ def _receive(upload: FileStorage) -> tuple[dict, int]:
         source = Path(scratch) / "upload"
         upload.save(source)
         try:
-            item = receive_upload(ctx, source, uploader=actor(), uploader_person_id=g.account.person_id,
-                                  setting_id=g.account.setting_id)
+            item = media.upload(ctx, principal(), source, uploader_person_id=g.account.person_id)
         except Refused as exc:
             return {"name": name, "ok": False, "message": f"Not accepted: {exc.reason}"}, 422
         except QuarantineError:
@@ -69,8 +66,8 @@ def upload_file():
 @bp.get("/uploads", endpoint="my_uploads")
 def my_uploads_page():
     ctx = gate_context(current_app._get_current_object())
-    rows = my_uploads(ctx, account_id=g.account.id)
-    live = {e.public_id for e in list_queue(ctx, uploader_account_id=g.account.id)}
+    rows = media.my_uploads(ctx, principal())
+    live = {e.public_id for e in media.list_queue(ctx, principal())}
     return render_template("staff/uploads.html", rows=rows, live=live)
 
 allow_large_body("staff.upload_file", "MAX_UPLOAD_BYTES",

@@ -7,12 +7,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from consent_db import records
 from consent_db.models import ItemState, Role
 from gatekeeper.faces.engine import CHILDREN_CAVEAT
-from gatekeeper.gate import actions
+from gatekeeper.app import media
 from gatekeeper.app.context import gate_context
+from gatekeeper.app.policy import PolicyError
 from gatekeeper.gate.errors import GateError, IllegalTransition, StaleItem, UnknownItem
-from gatekeeper.gate.queue import item_detail, list_queue
 from gatekeeper.database import transaction
-from gatekeeper.web.current import actor
+from gatekeeper.web.current import principal
 from gatekeeper.web.forms import int_field, int_list, sentence
 from gatekeeper.web.manager import manager_blueprint, setting_id
 from gatekeeper.web.services.account_admin import list_accounts
@@ -32,8 +32,8 @@ def queue():
         abort(400, description="Choose held, ready or analysing.")
     channel_id = request.args.get("channel", type=int)
     uploader = request.args.get("uploader", type=int)
-    entries = list_queue(_ctx(), setting_id=setting_id(), state=state, channel_id=channel_id,
-                         uploader_account_id=uploader)
+    entries = media.list_queue(_ctx(), principal(), state=state, channel_id=channel_id,
+                               uploader_account_id=uploader)
     with transaction() as db:
         channels = records.list_channels(db, setting_id=setting_id())
         uploaders = {a.id: a.email for a in list_accounts(db, setting_id=setting_id()) if a.role is Role.STAFF}
@@ -43,7 +43,7 @@ def queue():
 
 def _item_page(public_id: str, error: str | None = None, status: int = 200, warnings: list[str] | None = None):
     try:
-        detail = item_detail(_ctx(), public_id, setting_id=setting_id())
+        detail = media.item_detail(_ctx(), principal(), public_id)
     except UnknownItem:
         abort(404)
     with transaction() as db:
@@ -65,6 +65,8 @@ def _act(public_id: str, action, success: str):
         result = action()
     except UnknownItem:
         abort(404)
+    except PolicyError:
+        abort(403)
     except GateError as exc:
         return _item_page(public_id, sentence(exc), 409 if isinstance(exc, (StaleItem, IllegalTransition)) else 400)
     flash(success if not callable(success) else success(result), "info")
@@ -74,53 +76,48 @@ def _act(public_id: str, action, success: str):
 @bp.post("/<public_id>/identify")
 def identify(public_id: str):
     face, person = int_field("face_index"), int_field("person_id")
-    return _act(public_id, lambda: actions.identify_face(_ctx(), public_id, face, person, actor=actor(),
-                                                         setting_id=setting_id()),
+    return _act(public_id, lambda: media.identify(_ctx(), principal(), public_id, face, person),
                 f"Face {face + 1} is identified.")
 
 
 @bp.post("/<public_id>/not-a-person")
 def not_a_person(public_id: str):
     face = int_field("face_index")
-    return _act(public_id, lambda: actions.mark_not_a_person(_ctx(), public_id, face, actor=actor(),
-                                                             setting_id=setting_id()),
+    return _act(public_id, lambda: media.not_a_person(_ctx(), principal(), public_id, face),
                 f"Face {face + 1} is marked as not a person.")
 
 
 @bp.post("/<public_id>/redact")
 def redact(public_id: str):
     faces = int_list("face_index")
-    return _act(public_id, lambda: actions.redact_faces(_ctx(), public_id, faces, actor=actor(),
-                                                        setting_id=setting_id()),
+    return _act(public_id, lambda: media.redact(_ctx(), principal(), public_id, faces),
                 "The face is covered for good; the photo is being checked again.")
 
 
 @bp.post("/<public_id>/people")
 def people_in_picture(public_id: str):
     people = int_list("person_id")
-    return _act(public_id, lambda: actions.list_people_in_picture(_ctx(), public_id, people, actor=actor(),
-                                                                  setting_id=setting_id()),
+    return _act(public_id, lambda: media.people_in_picture(_ctx(), principal(), public_id, people),
                 "The people in the picture are recorded.")
 
 
 @bp.post("/<public_id>/approve")
 def approve(public_id: str):
     channels = int_list("channel_id")
-    return _act(public_id, lambda: actions.approve(_ctx(), public_id, channels, actor=actor(), setting_id=setting_id()),
+    return _act(public_id, lambda: media.approve(_ctx(), principal(), public_id, channels),
                 lambda done: "Approved; publishing now." if done else "It is already on those channels.")
 
 
 @bp.post("/<public_id>/reject")
 def reject(public_id: str):
-    return _act(public_id, lambda: actions.reject(_ctx(), public_id, actor=actor(), setting_id=setting_id()),
+    return _act(public_id, lambda: media.reject(_ctx(), principal(), public_id),
                 "Rejected: it was taken off every channel and deleted.")
 
 
 @bp.post("/<public_id>/take-down")
 def take_down(public_id: str):
     channel = int_field("channel_id", required=False)
-    return _act(public_id, lambda: actions.take_down(_ctx(), public_id, channel_id=channel, actor=actor(),
-                                                     setting_id=setting_id()),
+    return _act(public_id, lambda: media.take_down(_ctx(), principal(), public_id, channel_id=channel),
                 lambda count: f"Taken down from {count} channel{'' if count == 1 else 's'}.")
 
 
@@ -130,9 +127,11 @@ def caption(public_id: str):
     if len(text) > 500:
         return _item_page(public_id, "A caption can be at most 500 characters.", 400)
     try:
-        warnings = actions.set_caption(_ctx(), public_id, text, actor=actor(), setting_id=setting_id())
+        warnings = media.caption(_ctx(), principal(), public_id, text)
     except UnknownItem:
         abort(404)
+    except PolicyError:
+        abort(403)
     except GateError as exc:
         return _item_page(public_id, sentence(exc), 400)
     if warnings:
@@ -144,11 +143,11 @@ def caption(public_id: str):
 @bp.post("/<public_id>/audio")
 def audio(public_id: str):
     keep = request.form.get("keep") == "yes"
-    return _act(public_id, lambda: actions.keep_audio(_ctx(), public_id, keep, actor=actor(), setting_id=setting_id()),
+    return _act(public_id, lambda: media.keep_audio(_ctx(), principal(), public_id, keep),
                 "The sound will be published." if keep else "The sound will be left out.")
 
 
 @bp.post("/<public_id>/retry")
 def retry(public_id: str):
-    return _act(public_id, lambda: actions.retry_analysis(_ctx(), public_id, actor=actor(), setting_id=setting_id()),
+    return _act(public_id, lambda: media.retry_analysis(_ctx(), principal(), public_id),
                 "The item is being checked again.")

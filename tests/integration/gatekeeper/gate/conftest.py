@@ -70,7 +70,7 @@ class World:
                              setting_id=self.setting_id, actor=MANAGER)
 
     def upload(self, photo: str) -> str:
-        return receive_upload(self.ctx, self.faces / photo, uploader=Actor(label="staff (test)")).public_id
+        return receive_upload(self.ctx, self.faces / photo, uploader=Actor(label="staff (test)"), setting_id=self.setting_id).public_id
 
     def published_files(self) -> list[Path]:
         folder = Path(self.app.config["CHANNELS_DIR"]) / "website"

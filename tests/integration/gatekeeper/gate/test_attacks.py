@@ -10,6 +10,7 @@ from consent_db.audit import Actor
 from gatekeeper.gate import actions
 from gatekeeper.gate.errors import NotCleared
 from gatekeeper.gate.ingest import receive_upload
+from gatekeeper.gate.items import ANY_SETTING
 from gatekeeper.gate.queue import item_detail
 from tests import attack_factory as attacks
 
@@ -31,27 +32,27 @@ def setting(world):
 
 
 def _upload(world, path) -> str:
-    return receive_upload(world.ctx, path, uploader=Actor(label="staff (test)")).public_id
+    return receive_upload(world.ctx, path, uploader=Actor(label="staff (test)"), setting_id=world.setting_id).public_id
 
 
 def _assert_held(world, public_id: str) -> None:
-    detail = item_detail(world.ctx, public_id)
+    detail = item_detail(world.ctx, public_id, setting_id=world.setting_id)
     assert detail.state == "held", [f.engine_reason for f in detail.faces]
     with pytest.raises(NotCleared):
-        actions.approve(world.ctx, public_id, [world.website], actor=MANAGER)
+        actions.approve(world.ctx, public_id, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert world.published_files() == []
 
 
 def _assert_publishes_the_rendition(world, public_id: str) -> None:
-    detail = item_detail(world.ctx, public_id)
+    detail = item_detail(world.ctx, public_id, setting_id=world.setting_id)
     assert detail.state == "ready", [f.engine_reason for f in detail.faces]
-    actions.approve(world.ctx, public_id, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, public_id, [world.website], actor=MANAGER, setting_id=world.setting_id)
     [published] = world.published_files()
     with world.ctx.sessions() as session:
         from gatekeeper.gate.items import get_item
         from gatekeeper.gate.renditions import primary_rendition
 
-        rendition = primary_rendition(get_item(session, public_id))
+        rendition = primary_rendition(get_item(session, public_id, setting_id=ANY_SETTING))
         assert hashlib.sha256(published.read_bytes()).hexdigest() == rendition.sha256
 
 
@@ -86,7 +87,7 @@ def test_an_animation_whose_later_frame_shows_someone_else_is_held(setting, face
     path = attacks.animated_gif([faces_dir / CONSENTED] * 2 + [faces_dir / STRANGER], tmp_path / "later.gif")
     item = _upload(setting, path)
     _assert_held(setting, item)
-    assert item_detail(setting.ctx, item).shown_as == "video"
+    assert item_detail(setting.ctx, item, setting_id=setting.setting_id).shown_as == "video"
 
 
 def test_an_animation_of_the_consented_child_alone_publishes_every_frame_as_a_video(setting, faces_dir, tmp_path):

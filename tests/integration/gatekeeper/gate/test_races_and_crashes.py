@@ -29,7 +29,7 @@ def approved(obama_and_biden):
     from gatekeeper.gate.ingest import analyse_item
 
     analyse_item(world.ctx, item)
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert ("publish_item", {"public_id": item, "channel_id": world.website}) in queued
     return world, item
 
@@ -127,7 +127,7 @@ def test_an_s3_channel_loses_every_version_on_takedown(obama_and_biden, s3_endpo
         channel.target = {"kind": "s3", "bucket": versioned_bucket, "prefix": "photos/", "region": "eu-west-2",
                           "endpoint_url": s3_endpoint}
     item = world.upload(TWO_PEOPLE)
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     [publication] = world.publications(item)
     key = f"photos/{publication.object_name}"
     head = s3_client.head_object(Bucket=versioned_bucket, Key=key)

@@ -19,10 +19,10 @@ TWO_PEOPLE = "groups/fr_two_people.jpg"
 def test_a_photo_of_two_consented_children_is_ready_and_publishes_on_approval(obama_and_biden):
     world = obama_and_biden
     item = world.upload(TWO_PEOPLE)
-    detail = item_detail(world.ctx, item)
+    detail = item_detail(world.ctx, item, setting_id=world.setting_id)
     assert detail.state == "ready"
     assert sorted(f.label for f in detail.faces) == ["Biden Testchild", "Obama Testchild"]
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert [p.state for p in world.publications(item)] == [PublicationState.PUBLISHED]
     [published] = world.published_files()
     assert published.suffix == ".jpg" and "obama" not in published.name.lower()
@@ -31,14 +31,14 @@ def test_a_photo_of_two_consented_children_is_ready_and_publishes_on_approval(ob
 def test_withdrawing_consent_takes_the_photo_down(obama_and_biden):
     world = obama_and_biden
     item = world.upload(TWO_PEOPLE)
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert len(world.published_files()) == 1
     world.decide("biden", world.website, Decision.REFUSE)
     assert world.published_files() == []
     [publication] = world.publications(item)
     assert publication.state is PublicationState.TAKEN_DOWN
     assert "withdrawn" in publication.end_reason
-    assert item_detail(world.ctx, item).state == "held"
+    assert item_detail(world.ctx, item, setting_id=world.setting_id).state == "held"
 
 
 def test_a_second_guardian_refusing_after_the_first_granted_takes_it_down(world):
@@ -49,7 +49,7 @@ def test_a_second_guardian_refusing_after_the_first_granted_takes_it_down(world)
     world.enroll("obama", "identities/barack_obama/fr_obama.jpg")
     world.enroll("biden", "identities/joe_biden/fr_biden.jpg")
     item = world.upload(TWO_PEOPLE)
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert len(world.published_files()) == 1
     world.decide("obama", world.website, Decision.REFUSE, guardian=1)
     assert world.published_files() == []
@@ -59,14 +59,14 @@ def test_a_child_without_face_matching_consent_is_held_until_identified_by_hand(
     world.child("obama")
     world.decide("obama", world.website, Decision.GRANT)
     item = world.upload("identities/barack_obama/fr_obama3.jpg")
-    detail = item_detail(world.ctx, item)
+    detail = item_detail(world.ctx, item, setting_id=world.setting_id)
     assert detail.state == "held"
     assert [f.label for f in detail.faces] == ["unknown"]
     with pytest.raises(NotCleared, match="unknown face"):
-        actions.approve(world.ctx, item, [world.website], actor=MANAGER)
-    actions.identify_face(world.ctx, item, 0, world.people["obama"], actor=MANAGER)
-    assert item_detail(world.ctx, item).state == "ready"
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+        actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
+    actions.identify_face(world.ctx, item, 0, world.people["obama"], actor=MANAGER, setting_id=world.setting_id)
+    assert item_detail(world.ctx, item, setting_id=world.setting_id).state == "ready"
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert len(world.published_files()) == 1
 
 
@@ -75,7 +75,7 @@ def test_withdrawing_face_matching_deletes_templates_and_holds_the_item_again(ob
     item = world.upload(TWO_PEOPLE)
     change = world.decide("obama", FACE_MATCHING, Decision.REFUSE)
     assert change.templates_deleted == 2
-    detail = item_detail(world.ctx, item)
+    detail = item_detail(world.ctx, item, setting_id=world.setting_id)
     assert detail.state == "held"
     assert any("face-matching consent is not in force" in r for c in detail.channels for r in c.reasons)
 
@@ -90,7 +90,7 @@ def test_expired_consent_is_caught_by_the_periodic_sweep(world):
     world.decide("obama", world.website, Decision.GRANT, expires=date.today() + timedelta(days=3))
     world.enroll("obama", "identities/barack_obama/fr_obama.jpg")
     item = world.upload("identities/barack_obama/fr_obama3.jpg")
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert len(world.published_files()) == 1
     world.later(days=4)
     minute_sweep(world.app)
@@ -102,15 +102,15 @@ def test_rejecting_purges_the_quarantined_copy_at_once(obama_and_biden):
     world = obama_and_biden
     item = world.upload(TWO_PEOPLE)
     assert world.ctx.store.exists(item)
-    actions.reject(world.ctx, item, actor=MANAGER)
+    actions.reject(world.ctx, item, actor=MANAGER, setting_id=world.setting_id)
     assert not world.ctx.store.exists(item)
-    assert item_detail(world.ctx, item).state == "purged"
+    assert item_detail(world.ctx, item, setting_id=world.setting_id).state == "purged"
 
 
 def test_the_audit_log_tells_the_story_of_an_item(obama_and_biden):
     world = obama_and_biden
     item = world.upload(TWO_PEOPLE)
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     world.decide("obama", world.website, Decision.REFUSE)
     with world.ctx.sessions() as session:
         tags = list(session.scalars(select(AuditEvent.tag).where(AuditEvent.subject == f"media:{item}")
@@ -134,11 +134,11 @@ def test_a_video_is_published_without_its_sound_unless_the_manager_keeps_it(worl
     from consent_db.audit import Actor
     from gatekeeper.gate.ingest import receive_upload
 
-    item = receive_upload(world.ctx, clip, uploader=Actor(label="staff (test)")).public_id
-    assert item_detail(world.ctx, item).state == "ready", "a clip with no faces is cleared"
+    item = receive_upload(world.ctx, clip, uploader=Actor(label="staff (test)"), setting_id=world.setting_id).public_id
+    assert item_detail(world.ctx, item, setting_id=world.setting_id).state == "ready", "a clip with no faces is cleared"
     if keep_sound:
-        actions.keep_audio(world.ctx, item, True, actor=MANAGER)
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+        actions.keep_audio(world.ctx, item, True, actor=MANAGER, setting_id=world.setting_id)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     [published] = world.published_files()
     assert published.suffix == ".mp4"
     assert published_streams(published) == streams
@@ -150,13 +150,13 @@ def test_a_video_is_published_without_its_sound_unless_the_manager_keeps_it(worl
 def test_a_redacted_photo_is_analysed_again_and_the_face_is_gone(world):
     world.child("obama")
     item = world.upload("identities/barack_obama/fr_obama3.jpg")
-    assert [f.label for f in item_detail(world.ctx, item).faces] == ["unknown"]
+    assert [f.label for f in item_detail(world.ctx, item, setting_id=world.setting_id).faces] == ["unknown"]
     before = world.ctx.store.open_bytes(item)
-    actions.redact_faces(world.ctx, item, [0], actor=MANAGER)
-    detail = item_detail(world.ctx, item)
+    actions.redact_faces(world.ctx, item, [0], actor=MANAGER, setting_id=world.setting_id)
+    detail = item_detail(world.ctx, item, setting_id=world.setting_id)
     assert detail.faces == () and detail.state == "ready"
     assert world.ctx.store.open_bytes(item) != before
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert len(world.published_files()) == 1
 
 
@@ -166,9 +166,9 @@ def test_a_caption_with_a_childs_surname_is_refused(world):
     world.child("obama")
     item = world.upload("negatives/skimage_coffee.png")
     with pytest.raises(CaptionNotAllowed, match="surname"):
-        actions.set_caption(world.ctx, item, "Coffee with the Testchild family", actor=MANAGER)
-    assert actions.set_caption(world.ctx, item, "Obama's coffee morning", actor=MANAGER)
-    assert item_detail(world.ctx, item).caption == "Obama's coffee morning"
+        actions.set_caption(world.ctx, item, "Coffee with the Testchild family", actor=MANAGER, setting_id=world.setting_id)
+    assert actions.set_caption(world.ctx, item, "Obama's coffee morning", actor=MANAGER, setting_id=world.setting_id)
+    assert item_detail(world.ctx, item, setting_id=world.setting_id).caption == "Obama's coffee morning"
 
 
 def test_a_familys_data_lists_every_item_showing_the_child_and_where_it_went(obama_and_biden):
@@ -177,7 +177,7 @@ def test_a_familys_data_lists_every_item_showing_the_child_and_where_it_went(oba
     world = obama_and_biden
     shown = world.upload(TWO_PEOPLE)
     world.upload("negatives/skimage_coffee.png")
-    actions.approve(world.ctx, shown, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, shown, [world.website], actor=MANAGER, setting_id=world.setting_id)
     world.decide("obama", world.website, Decision.REFUSE)
     with world.ctx.sessions() as session:
         [entry] = media_showing(session, world.people["obama"])

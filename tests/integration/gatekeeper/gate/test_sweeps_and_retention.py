@@ -35,7 +35,7 @@ def published(world):
     world.decide("obama", world.website, Decision.GRANT)
     world.enroll("obama", "identities/barack_obama/fr_obama.jpg")
     item = world.upload(PHOTO)
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert len(world.published_files()) == 1
     return world, item
 
@@ -79,7 +79,7 @@ def test_an_expiry_reached_takes_copies_down_and_purges_templates_at_the_next_mi
     world.decide("obama", world.website, Decision.GRANT)
     world.enroll("obama", "identities/barack_obama/fr_obama.jpg")
     item = world.upload(PHOTO)
-    actions.approve(world.ctx, item, [world.website], actor=MANAGER)
+    actions.approve(world.ctx, item, [world.website], actor=MANAGER, setting_id=world.setting_id)
     assert len(world.published_files()) == 1
     world.later(days=1)
     minute_sweep(world.app)
@@ -111,7 +111,7 @@ def test_unpublished_items_are_purged_after_the_retention_period(world):
     assert purge(world.ctx).expired_unpublished == 0
     world.later(days=31)
     assert purge(world.ctx).expired_unpublished == 1
-    assert item_detail(world.ctx, item).state == "purged"
+    assert item_detail(world.ctx, item, setting_id=world.setting_id).state == "purged"
     assert not world.ctx.store.exists(item)
 
 
@@ -131,13 +131,13 @@ def test_an_item_whose_analysis_gave_up_is_held_with_the_error_until_retried(wor
     queued = []
     world.ctx.enqueue = lambda name, **kwargs: queued.append((name, kwargs))
     item = world.upload("negatives/skimage_coffee.png")
-    assert item_detail(world.ctx, item).state == "analysing"
+    assert item_detail(world.ctx, item, setting_id=world.setting_id).state == "analysing"
     analysis_gave_up(world.ctx, item, "QuarantineUnavailable: the storage server did not answer")
-    detail = item_detail(world.ctx, item)
+    detail = item_detail(world.ctx, item, setting_id=world.setting_id)
     assert detail.state == "held"
     assert "analysis could not run (QuarantineUnavailable" in detail.channels[0].reasons[0]
     from gatekeeper.jobs.tasks import analyse_item
 
-    actions.retry_analysis(world.ctx, item, actor=MANAGER)
+    actions.retry_analysis(world.ctx, item, actor=MANAGER, setting_id=world.setting_id)
     analyse_item(world.app, public_id=item)
-    assert item_detail(world.ctx, item).state == "ready"
+    assert item_detail(world.ctx, item, setting_id=world.setting_id).state == "ready"

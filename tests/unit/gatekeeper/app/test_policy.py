@@ -21,8 +21,11 @@ GUARDED = {"manager_": Role.MANAGER, "parents.": Role.PARENT, "staff.": Role.STA
 
 
 def command_paths(group: click.Group, prefix=()) -> list[str]:
+    """Every command's words, loading each lazily registered command as the shell would."""
     paths = []
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         if isinstance(command, click.Group):
             paths += command_paths(command, (*prefix, name))
         else:
