@@ -5,7 +5,8 @@ import pytest
 from gatekeeper.faces.analysis import FaceStatus
 from gatekeeper.faces.detector import DetectorError
 from gatekeeper.faces.gallery import Gallery
-from gatekeeper.faces.video import VideoError, analyse_video, sample_frames, upright
+from gatekeeper.faces.frames import VideoError, read_frames, upright
+from gatekeeper.faces.video import analyse_video
 from tests.unit.gatekeeper.faces.face_fakes import FixedDetector, VectorRecogniser, face_row, template, unit
 
 ALICE = unit(1)
@@ -32,25 +33,32 @@ def grey(value, shape=(64, 96)):
     return np.full(shape + (3,), value, dtype=np.uint8)
 
 
-def test_frames_are_sampled_at_least_four_times_a_second_to_the_end(tmp_path):
-    path = write_video(tmp_path / "steady.mp4", [grey(100)] * 50)  # 2 s at 25 fps
-    times = [s.time for s in sample_frames(path)]
-    assert times[0] == 0.0 and times[-1] == pytest.approx(1.96)
-    assert max(np.diff(times)) <= 0.25 + 0.04 + 1e-6
-    assert len(times) >= 8
+@pytest.mark.parametrize("rate", [25, 30, 60, 120])
+def test_every_frame_is_read_in_presentation_order_with_its_time(tmp_path, rate):
+    path = write_video(tmp_path / f"steady_{rate}.mp4", [grey(i * 2) for i in range(rate)], rate=rate)
+    frames = list(read_frames(path))
+    assert [f.index for f in frames] == list(range(rate))
+    assert [round(f.time * rate) for f in frames] == list(range(rate))
+    # Presentation order, not decoding order: the grey level rises frame by frame.
+    levels = [int(f.image.mean()) for f in frames]
+    assert levels == sorted(levels)
 
 
-def test_a_scene_cut_between_samples_is_sampled(tmp_path):
-    path = write_video(tmp_path / "cut.mp4", [grey(20)] * 3 + [grey(230)] * 3, rate=25)
-    times = [round(s.time, 2) for s in sample_frames(path)]
-    assert 0.12 in times
+def test_a_reader_stopped_early_stops_its_decoding_thread(tmp_path):
+    import threading
+
+    path = write_video(tmp_path / "long.mp4", [grey(100)] * 60)
+    frames = read_frames(path)
+    next(frames)
+    frames.close()
+    assert not any(t.name == "video-decode" and t.is_alive() for t in threading.enumerate())
 
 
 def test_the_display_rotation_is_applied_to_sampled_frames(tmp_path):
     frame = grey(0, (64, 96))
     frame[:8, :8] = 255  # a bright corner, top left when upright
     path = write_video(tmp_path / "rotation_90.mp4", [frame] * 3, rotation=90)
-    sample = next(iter(sample_frames(path)))
+    sample = next(iter(read_frames(path)))
     assert sample.image.shape[:2] == (64, 96)
     assert sample.image[:8, :8].mean() > 200 and sample.image[-8:, -8:].mean() < 50
 
@@ -64,7 +72,7 @@ def test_a_file_that_is_not_a_video_raises_a_video_error(tmp_path):
     path = tmp_path / "fake.mp4"
     path.write_bytes(b"\0\0\0\x18ftypisom" + b"junk" * 100)
     with pytest.raises(VideoError):
-        list(sample_frames(path))
+        list(read_frames(path))
 
 
 def test_a_video_with_a_known_face_gives_one_identified_track_with_its_times(tmp_path):
@@ -74,7 +82,9 @@ def test_a_video_with_a_known_face_gives_one_identified_track_with_its_times(tmp
     assert not analysis.failed
     [face] = analysis.faces
     assert face.status is FaceStatus.IDENTIFIED and face.person_id == 7
-    assert face.track == 0 and len(face.times) >= 4 and face.frame_time in face.times
+    assert face.track == 0 and face.frame_time in face.times
+    assert face.times == tuple(round(i / 25, 3) for i in range(25))  # every frame, to the ms
+    assert (face.first_time, face.last_time) == (0.0, 0.96)
     assert analysis.duration == pytest.approx(0.96)
 
 
