@@ -72,7 +72,7 @@ def make_clip(path: Path, root: Path) -> None:
             frame = background[:, 2 * i:2 * i + width].copy()
             for k, crop in enumerate(crops):
                 h, w = crop.shape[:2]
-                x = int(100 + k * 550 + 200 * np.sin(i / 40 + k))
+                x = int(300 + k * 550 + 200 * np.sin(i / 40 + k))
                 y = int(250 + k * 150 + 60 * np.cos(i / 30 + k))
                 frame[y:y + h, x:x + w] = crop
             grain = rng.integers(-5, 6, (height, width, 1), dtype=np.int16)

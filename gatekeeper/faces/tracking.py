@@ -52,7 +52,7 @@ APPEARANCE_CHANGE = 0.10
 Check = Callable[[], tuple["np.ndarray | None", Match]]
 
 
-@dataclass
+@dataclass(eq=False)
 class Detection:
     """One face in one frame, before tracking: row, look, and how to learn who it is."""
 
@@ -61,7 +61,7 @@ class Detection:
     check: Check
 
 
-@dataclass
+@dataclass(eq=False)
 class Sighting:
     """One face in one frame, on a track. match is None while unchecked (riding on its track)."""
 
@@ -80,10 +80,30 @@ class Sighting:
 
 @dataclass
 class Track:
-    """Sightings believed to be one face, in frame order."""
+    """Sightings believed to be one face, in frame order.
+
+    Only unchecked sightings are ever taken off a track (its tail, on a split), so what the
+    checked ones say is kept as they are added, and no question costs a walk over the track.
+    """
 
     sightings: list[Sighting] = field(default_factory=list)
     closed: bool = False  # split or lost: takes no more sightings
+
+    def __post_init__(self) -> None:
+        given, self.sightings = self.sightings, []
+        self._last_checked: Sighting | None = None
+        self._first_verdict: Match | None = None
+        self._last_features: np.ndarray | None = None
+        for sighting in given:
+            self.add(sighting)
+
+    def add(self, sighting: Sighting) -> None:
+        self.sightings.append(sighting)
+        if sighting.checked:
+            self._last_checked = sighting
+        if sighting.features is not None:
+            self._first_verdict = self._first_verdict or sighting.match
+            self._last_features = sighting.features
 
     @property
     def last(self) -> Sighting:
@@ -94,17 +114,16 @@ class Track:
         return tuple(s.time for s in self.sightings)
 
     def last_checked(self) -> Sighting | None:
-        return next((s for s in reversed(self.sightings) if s.checked), None)
+        return self._last_checked
 
     def last_features(self) -> np.ndarray | None:
-        return next((s.features for s in reversed(self.sightings) if s.features is not None), None)
+        return self._last_features
 
     def person(self) -> int | None | bool:
         """The enrolled person its featured checks agree on, None for nobody known, False before any."""
-        featured = [s.match for s in self.sightings if s.features is not None]
-        if not featured:
+        if self._first_verdict is None:
             return False
-        first = featured[0]
+        first = self._first_verdict
         return first.person_id if first.status is FaceStatus.IDENTIFIED else None
 
 
@@ -167,8 +186,9 @@ class Tracker:
         gap = track.last.frame != frame - 1
         if not (weak or gap or due or drift > APPEARANCE_CHANGE or jump > APPEARANCE_CHANGE
                 or track.person() is False):
-            track.sightings.append(sighting)  # rides, unchecked, on a continuous track
-            self._release_pending(track)
+            if not track.last.checked:
+                track.last.pending = None  # only the newest unchecked sighting keeps its check (and frame)
+            track.add(sighting)  # rides, unchecked, on a continuous track
             return
         self._check(sighting)
         continuous = drift <= APPEARANCE_CHANGE and jump <= APPEARANCE_CHANGE and not gap
@@ -176,14 +196,14 @@ class Tracker:
             # Nothing to compare. On a track nobody is known on (all of it held anyway) geometry
             # is enough; on a track with features the look must have stayed continuous.
             if track.person() is False or continuous:
-                track.sightings.append(sighting)
+                track.add(sighting)
             else:
                 self._split(track, sighting)
             return
         if track.person() is False and jump > APPEARANCE_CHANGE:
             self._split(track, sighting)  # the small face it grew from may have been someone else
         elif agrees(track, sighting):
-            track.sightings.append(sighting)
+            track.add(sighting)
         else:
             self._part(track, sighting)
 
@@ -197,7 +217,7 @@ class Tracker:
             return
         tail = self.tracks[-1]  # what _settle split off ends with a sighting that disagreed too
         if agrees(tail, sighting):
-            tail.sightings.append(sighting)
+            tail.add(sighting)
         else:
             tail.closed = True
             self.tracks.append(Track([sighting]))
@@ -214,7 +234,7 @@ class Tracker:
                 best = min(close, key=lambda t: feature_distance(t.last_features(), sighting.features))
                 self._settle(best)
                 if not best.closed:
-                    best.sightings.append(sighting)
+                    best.add(sighting)
                     return
         self.tracks.append(Track([sighting]))
 
@@ -236,7 +256,7 @@ class Tracker:
         last = track.sightings.pop()
         self._check(last)
         if last.features is None or agrees(track, last):
-            track.sightings.append(last)
+            track.add(last)
         else:
             self._split(track, last)
 
@@ -245,12 +265,6 @@ class Tracker:
         sighting.features, sighting.match = check()
         self.checks += sighting.features is not None
 
-    @staticmethod
-    def _release_pending(track: Track) -> None:
-        # Only the newest unchecked sighting keeps its check (and the frame it holds).
-        for sighting in track.sightings[:-1]:
-            if not sighting.checked:
-                sighting.pending = None
 
 
 def agrees(track: Track, sighting: Sighting) -> bool:

@@ -1,4 +1,5 @@
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -134,3 +135,59 @@ def test_a_video_cut_short_after_its_index_fails_rather_than_clearing_the_missin
     analysis = analyse_video(cut, detector=FixedDetector(), recogniser=VectorRecogniser({0: ALICE}), gallery=Gallery())
     assert analysis.failed
     assert "cut short" in analysis.error or "cannot be decoded" in analysis.error
+
+
+class _FakeFrame:
+    def __init__(self, time):
+        self.time, self.rotation = time, 0
+
+    def to_ndarray(self, format):
+        return np.zeros((4, 4, 3), np.uint8)
+
+
+class _FakeStream:
+    average_rate, duration, time_base = 25, None, None
+
+
+class _FakeContainer:
+    duration = None
+
+    def __init__(self, times):
+        self.times = times
+
+    def decode(self, stream):
+        return iter(_FakeFrame(t) for t in self.times)
+
+
+def test_frames_whose_times_go_backwards_are_refused_as_out_of_order():
+    from gatekeeper.faces.frames import _frames_of
+
+    with pytest.raises(VideoError, match="out of order"):
+        list(_frames_of(_FakeContainer([0.0, 0.04, 0.04]), _FakeStream()))
+
+
+def test_a_decoding_error_on_the_reader_thread_reaches_the_caller(tmp_path):
+    path = tmp_path / "missing.mp4"
+    with pytest.raises(VideoError):
+        list(read_frames(path))
+
+
+def test_a_recogniser_failure_when_the_tracker_asks_for_features_fails_the_whole_video(tmp_path):
+    from gatekeeper.faces.recogniser import RecogniserError
+
+    path = write_video(tmp_path / "any.mp4", [grey(100)] * 5)
+    analysis = analyse_video(path, detector=FixedDetector([face_row(10, 10, 40, 40)]),
+                             recogniser=VectorRecogniser(error=RecogniserError("SFace failed")),
+                             gallery=Gallery([(7, template(ALICE))]))
+    assert analysis.failed and analysis.error == "SFace failed"
+
+
+def test_features_are_computed_on_few_frames_of_a_steady_face(tmp_path):
+    texture = cv2.resize(np.random.default_rng(3).integers(0, 255, (8, 12, 3), dtype=np.uint8), (96, 64))
+    path = write_video(tmp_path / "steady_face.mp4", [texture] * 50)
+    recogniser = VectorRecogniser({0: ALICE})
+    analysis = analyse_video(path, detector=FixedDetector([face_row(10, 10, 40, 40)]), recogniser=recogniser,
+                             gallery=Gallery([(7, template(ALICE))]))
+    [face] = analysis.faces
+    assert len(face.times) == 50 and face.status is FaceStatus.IDENTIFIED
+    assert recogniser.calls <= 50 // 8 + 2
