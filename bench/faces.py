@@ -23,6 +23,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gatekeeper.faces import geometry, plugins  # noqa: E402
+from gatekeeper.faces.detector import PHOTO_PLAN  # noqa: E402
 from gatekeeper.faces.engine import analyse_image, analyse_photo, load_picture  # noqa: E402
 from gatekeeper.faces.gallery import MARGIN, THRESHOLD, Gallery  # noqa: E402
 
@@ -368,6 +369,29 @@ def bench_rendition_speed(root: Path, engine) -> None:
             start = time.perf_counter()
             analysis = analyse_photo(rendition, detector=engine.detector, recogniser=engine.recogniser, gallery=gallery)
             full.append(time.perf_counter() - start)
+        picture = load_picture(rendition)
+        height, width = picture.shape[:2]
+        parts = {"decode": [], "upright pass": [], "turned passes": []}
+        for _ in range(3):
+            start = time.perf_counter()
+            load_picture(rendition)
+            parts["decode"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            engine.detector.detect_once(picture)
+            parts["upright pass"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            for angle in PHOTO_PLAN.angles:
+                engine.detector._turned(picture, width, height, angle, PHOTO_PLAN)
+            parts["turned passes"].append(time.perf_counter() - start)
+    recognisable = sum(f.box.width >= 24 and f.box.height >= 24 for f in analysis.faces)
+    row = engine.detector.detect(enrol)[0]
+    start = time.perf_counter()
+    for _ in range(10):
+        engine.recogniser.features(enrol, row)
+    per_face = (time.perf_counter() - start) / 10
+    print("where the time goes (medians): " + ", ".join(
+        f"{name} {1000 * statistics.median(spans):.0f} ms" for name, spans in parts.items())
+        + f", features {1000 * per_face:.0f} ms x {recognisable} recognisable faces")
     scale = RENDITION_SIDE / 4000
     scaled = [(round(x * scale), round(y * scale), size * scale) for x, y, size in pasted]
     print(f"making the rendition (Pillow draft + Lanczos + JPEG, not counted below): "

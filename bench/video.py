@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.faces import corpus  # noqa: E402
 from gatekeeper.faces import plugins  # noqa: E402
+from gatekeeper.faces.detector import VIDEO_PLAN  # noqa: E402
 from gatekeeper.faces.engine import load_picture  # noqa: E402
 from gatekeeper.faces.gallery import Gallery, template_from_photo  # noqa: E402
 from gatekeeper.faces.video import analyse_video  # noqa: E402
@@ -107,6 +108,32 @@ def render(source: Path, target: Path) -> None:
             out.mux(packet)
 
 
+def breakdown(rendition: Path, engine) -> dict[str, list[float]]:
+    """Detector passes and one feature computation on 30 frames of the rendition."""
+    parts: dict[str, list[float]] = {"decode+convert": [], "upright pass": [], "turned passes": [],
+                                     "one face's features": []}
+    with av.open(str(rendition)) as container:
+        stream = container.streams.video[0]
+        frames = container.decode(stream)
+        for _ in range(30):
+            start = time.perf_counter()
+            image = next(frames).to_ndarray(format="bgr24")
+            parts["decode+convert"].append(time.perf_counter() - start)
+            height, width = image.shape[:2]
+            start = time.perf_counter()
+            rows = engine.detector.detect_once(image)
+            parts["upright pass"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            for angle in VIDEO_PLAN.angles:
+                engine.detector._turned(image, width, height, angle, VIDEO_PLAN)
+            parts["turned passes"].append(time.perf_counter() - start)
+            if len(rows):
+                start = time.perf_counter()
+                engine.recogniser.features(image, rows[0])
+                parts["one face's features"].append(time.perf_counter() - start)
+    return parts
+
+
 def timed(action, runs: int) -> list[float]:
     spans = []
     for _ in range(runs):
@@ -142,6 +169,7 @@ def main() -> None:
         analysing = timed(lambda: results.append(analyse_video(rendition, detector=engine.detector,
                                                                recogniser=engine.recogniser, gallery=gallery)),
                           args.runs)
+        parts = breakdown(rendition, engine)
     analysis = results[-1]
     print(show("floor (PyAV decodes every 1080p frame)", floor))
     print(show("render (1080p -> 1280x720 H.264, veryfast crf 20)", rendering))
@@ -154,6 +182,8 @@ def main() -> None:
     print(f"analysis per frame: {1000 * statistics.median(analysing) / frames:.1f} ms (median)")
     print(f"faces: {[(f.status.value, f.person_id, len(f.times)) for f in analysis.faces]}")
     print("notes: " + analysis.notes[-1])
+    print("per frame, where the time goes (medians over 30 frames): " + ", ".join(
+        f"{name} {1000 * statistics.median(spans):.1f} ms" for name, spans in parts.items()))
 
 
 if __name__ == "__main__":
