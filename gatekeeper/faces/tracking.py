@@ -232,8 +232,8 @@ class Tracker:
             close = [t for t in lost if agrees(t, sighting)]
             if close:
                 best = min(close, key=lambda t: feature_distance(t.last_features(), sighting.features))
-                self._settle(best)
-                if not best.closed:
+                self._settle(best)  # its last frame may have ridden unchecked: settle it first
+                if not best.closed and agrees(best, sighting):
                     best.add(sighting)
                     return
         self.tracks.append(Track([sighting]))
@@ -264,7 +264,6 @@ class Tracker:
         check, sighting.pending = sighting.pending, None
         sighting.features, sighting.match = check()
         self.checks += sighting.features is not None
-
 
 
 def agrees(track: Track, sighting: Sighting) -> bool:

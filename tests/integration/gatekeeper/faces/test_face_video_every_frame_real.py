@@ -133,3 +133,19 @@ def test_someone_taking_the_consented_persons_place_is_never_part_of_an_identifi
     held = set().union(*(set(f.times) for f in analysis.faces if f.status is not FaceStatus.IDENTIFIED))
     assert other_full <= held
     assert identified and min(identified[0].times) == 0.0  # the consented person is still recognised before
+
+
+@pytest.mark.parametrize("rate", [25, 30, 60, 120])
+def test_a_28_px_face_shown_for_one_frame_beside_the_consented_person_is_held(tmp_path, engine, gallery, people, rate):
+    small = cv2.resize(people["stranger"], (45, 56), interpolation=cv2.INTER_AREA)  # a face about 28 px wide
+    frames = []
+    for i in range(9):
+        frame = background()
+        put(frame, people["obama"], KNOWN_AT)
+        if i == 4:
+            put(frame, small, OTHER_AT)
+        frames.append(frame)
+    analysis = analyse(write_rendition(tmp_path / f"small_flash_at_{rate}.mp4", frames, rate), engine, gallery)
+    flash = frame_times(4, 1, rate)
+    held = [f for f in analysis.faces if f.status is not FaceStatus.IDENTIFIED]
+    assert any(flash <= set(f.times) and f.box.width >= 24 for f in held), [(f.box, f.times) for f in analysis.faces]
