@@ -68,8 +68,9 @@ class Detector:
         plan = plan or self.plan
         height, width = image_bgr.shape[:2]
         found = [self._upright(image_bgr, width, height, plan)]
+        shrunk: dict[float, np.ndarray] = {}  # both turned passes share one shrunk copy
         for angle in plan.angles:
-            found.append(self._turned(image_bgr, width, height, angle, plan))
+            found.append(self._turned(image_bgr, width, height, angle, plan, shrunk))
         merged = geometry.merge_rows(np.vstack(found), plan.merge_iou)
         return merged
 
@@ -87,10 +88,17 @@ class Detector:
         found.append(geometry.scale_rows(overview, width / small.shape[1]))
         return np.vstack(found)
 
-    def _turned(self, image: np.ndarray, width: int, height: int, angle: float, plan: PassPlan) -> np.ndarray:
+    def _turned(self, image: np.ndarray, width: int, height: int, angle: float, plan: PassPlan,
+                shrunk: dict[float, np.ndarray] | None = None) -> np.ndarray:
         _, full_size = geometry.rotation_for_pass(width, height, angle)
         scale = min(1.0, math.sqrt(plan.turned_pixels / (full_size[0] * full_size[1])))
-        small = image if scale == 1.0 else _shrink(image, scale)
+        shrunk = {} if shrunk is None else shrunk
+        if scale == 1.0:
+            small = image
+        else:
+            small = shrunk.get(scale)
+            if small is None:
+                small = shrunk[scale] = _shrink(image, scale)
         matrix, size = geometry.rotation_for_pass(small.shape[1], small.shape[0], angle)
         rows = geometry.as_rows(self.detect_once(cv2.warpAffine(small, matrix, size, flags=cv2.INTER_LINEAR)))
         return geometry.scale_rows(geometry.unrotate_rows(rows, matrix), width / small.shape[1])
