@@ -17,7 +17,7 @@ from gatekeeper.faces import appearance, geometry
 from gatekeeper.faces.analysis import Analysis, FaceStatus
 from gatekeeper.faces.detector import VIDEO_PLAN, Detector, DetectorError
 from gatekeeper.faces.engine import engine_name, face_from, failed, notes_for
-from gatekeeper.faces.frames import VideoError, read_frames, upright  # noqa: F401 - upright is re-exported
+from gatekeeper.faces.frames import VideoError, read_frames
 from gatekeeper.faces.gallery import MIN_RECOGNISABLE_SIZE, Gallery, Match, Probe, match_faces
 from gatekeeper.faces.recogniser import Recogniser, RecogniserError
 from gatekeeper.faces.tracking import Detection, Track, Tracker, overlapping_in_time, track_match
