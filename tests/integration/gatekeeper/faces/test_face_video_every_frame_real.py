@@ -19,7 +19,8 @@ def write_rendition(path, frames, rate):
     """Frames (BGR) as a rendition would be: H.264, yuv420p, constant rate."""
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
         stream.options = {"crf": "20", "preset": "veryfast"}
         for image in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
@@ -29,9 +30,9 @@ def write_rendition(path, frames, rate):
     return path
 
 
-def background():
+def background(width=WIDTH, height=HEIGHT):
     rng = np.random.default_rng(4)
-    return cv2.resize(rng.integers(70, 170, (18, 32, 3), dtype=np.uint8), (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC)
+    return cv2.resize(rng.integers(70, 170, (18, 32, 3), dtype=np.uint8), (width, height), interpolation=cv2.INTER_CUBIC)
 
 
 def put(frame, crop, at, alpha=1.0):
@@ -149,3 +150,18 @@ def test_a_28_px_face_shown_for_one_frame_beside_the_consented_person_is_held(tm
     flash = frame_times(4, 1, rate)
     held = [f for f in analysis.faces if f.status is not FaceStatus.IDENTIFIED]
     assert any(flash <= set(f.times) and f.box.width >= 24 for f in held), [(f.box, f.times) for f in analysis.faces]
+
+
+def test_a_26_px_face_shown_for_one_frame_of_a_1280x720_120_fps_rendition_is_held(tmp_path, engine, gallery, people):
+    small = cv2.resize(people["stranger"], (42, 52), interpolation=cv2.INTER_AREA)  # a face about 26 px wide
+    frames = []
+    for i in range(7):
+        frame = background(1280, 720)
+        put(frame, people["obama"], (200, 300))
+        if i == 3:
+            put(frame, small, (1100, 80))
+        frames.append(frame)
+    analysis = analyse(write_rendition(tmp_path / "small_flash_720p120.mp4", frames, 120), engine, gallery)
+    assert (analysis.width, analysis.height) == (1280, 720)
+    held = [f for f in analysis.faces if f.status is not FaceStatus.IDENTIFIED]
+    assert any(round(3 / 120, 3) in f.times and f.box.x > 1000 for f in held), [(f.box, f.times) for f in analysis.faces]
