@@ -11,20 +11,24 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gatekeeper.faces import geometry, plugins  # noqa: E402
-from gatekeeper.faces.engine import analyse_image, load_picture  # noqa: E402
+from gatekeeper.faces.detector import PHOTO_PLAN  # noqa: E402
+from gatekeeper.faces.engine import analyse_image, analyse_photo, load_picture  # noqa: E402
 from gatekeeper.faces.gallery import MARGIN, THRESHOLD, Gallery  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+RENDITION_SIDE = 2048
 SAFETY = 0.10  # the threshold sits at least this far under the lowest impostor distance
 
 
@@ -316,10 +320,99 @@ def bench_speed(root: Path, engine, threads: int) -> None:
         print(f"detection alone at {label}: {1000 * (time.perf_counter() - start):.0f} ms")
 
 
+def rendition_2048(original: Path, target: Path) -> None:
+    """A stand-in for the rendition maker: JPEG draft decode, Lanczos to a 2048 px long side, baseline JPEG."""
+    with Image.open(original) as picture:
+        picture.draft("RGB", (RENDITION_SIDE, RENDITION_SIDE))
+        factor = RENDITION_SIDE / max(picture.size)
+        size = (round(picture.width * factor), round(picture.height * factor))
+        picture.convert("RGB").resize(size, Image.LANCZOS).save(target, "JPEG", quality=90, progressive=False)
+
+
+def pasted_at_rendition_size(root: Path) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """A 2048x1536 picture with the bench's 20-48 px faces pasted at those sizes in rendition pixels."""
+    base = load_picture(root / "groups" / "fr_obama_and_biden.jpg")
+    canvas = cv2.resize(base, (2048, 1536), interpolation=cv2.INTER_AREA)
+    face = load_picture(root / "identities" / "barack_obama" / "fr_obama.jpg")[50:700, 250:850]
+    pasted = []
+    for i, size in enumerate([20, 24, 28, 32, 40, 48, 24, 32]):
+        crop = cv2.resize(face, None, fx=size / 231.0, fy=size / 231.0, interpolation=cv2.INTER_AREA)
+        x, y = 60 + i * 240, 60
+        canvas[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
+        pasted.append((x, y, size))
+    return canvas, pasted
+
+
+def bench_rendition_speed(root: Path, engine) -> None:
+    """12 MP JPEG -> 2048 px rendition -> full analysis on one core, against one raw 1280x960 YuNet pass."""
+    cv2.setNumThreads(1)
+    print("\n## Photo rendition speed (cv2 threads = 1)\n")
+    image, pasted = twelve_megapixel(root)
+    enrol = load_picture(root / "identities" / "barack_obama" / "fr_obama.jpg")
+    template = engine.recogniser.features(enrol, engine.detector.detect(enrol)[0]).astype(np.float32)
+    gallery = Gallery([(1, template.tobytes())])
+    raw = cv2.resize(image, (1280, 960), interpolation=cv2.INTER_AREA)
+    with tempfile.TemporaryDirectory() as scratch:
+        original, rendition = Path(scratch) / "original_12mp.jpg", Path(scratch) / "rendition_2048.jpg"
+        cv2.imwrite(str(original), image, [cv2.IMWRITE_JPEG_QUALITY, 92])
+        making = []
+        for _ in range(3):
+            start = time.perf_counter()
+            rendition_2048(original, rendition)
+            making.append(time.perf_counter() - start)
+        analyse_photo(rendition, detector=engine.detector, recogniser=engine.recogniser, gallery=gallery)  # warm-up
+        yunet, full = [], []
+        for _ in range(7):
+            start = time.perf_counter()
+            engine.detector.detect_once(raw)
+            yunet.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            analysis = analyse_photo(rendition, detector=engine.detector, recogniser=engine.recogniser, gallery=gallery)
+            full.append(time.perf_counter() - start)
+        picture = load_picture(rendition)
+        height, width = picture.shape[:2]
+        parts = {"decode": [], "upright pass": [], "turned passes": []}
+        for _ in range(3):
+            start = time.perf_counter()
+            load_picture(rendition)
+            parts["decode"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            engine.detector.detect_once(picture)
+            parts["upright pass"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            for angle in PHOTO_PLAN.angles:
+                engine.detector._turned(picture, width, height, angle, PHOTO_PLAN)
+            parts["turned passes"].append(time.perf_counter() - start)
+    recognisable = sum(f.box.width >= 24 and f.box.height >= 24 for f in analysis.faces)
+    row = engine.detector.detect(enrol)[0]
+    start = time.perf_counter()
+    for _ in range(10):
+        engine.recogniser.features(enrol, row)
+    per_face = (time.perf_counter() - start) / 10
+    print("where the time goes (medians): " + ", ".join(
+        f"{name} {1000 * statistics.median(spans):.0f} ms" for name, spans in parts.items())
+        + f", features {1000 * per_face:.0f} ms x {recognisable} recognisable faces")
+    scale = RENDITION_SIDE / 4000
+    scaled = [(round(x * scale), round(y * scale), size * scale) for x, y, size in pasted]
+    print(f"making the rendition (Pillow draft + Lanczos + JPEG, not counted below): "
+          f"median {1000 * statistics.median(making):.0f} ms")
+    print(f"raw YuNet, one pass over 1280x960: median {1000 * statistics.median(yunet):.0f} ms, "
+          f"min {1000 * min(yunet):.0f} ms")
+    print(f"2048 px rendition, decode + full analysis: median {1000 * statistics.median(full):.0f} ms, "
+          f"min {1000 * min(full):.0f} ms = {statistics.median(full) / statistics.median(yunet):.1f}x the raw pass "
+          f"(medians; target <= 4x); {len(analysis.faces)} faces")
+    print(f"12 MP pasted faces (20-48 px there, {min(s for *_, s in scaled):.0f}-{max(s for *_, s in scaled):.0f} px "
+          f"in the rendition) found: {found_pasted(analysis, scaled)}/{len(scaled)}")
+    canvas, at_size = pasted_at_rendition_size(root)
+    direct = analyse_image(canvas, detector=engine.detector, recogniser=engine.recogniser, gallery=gallery)
+    print(f"the same faces pasted at 20-48 px into a 2048 px picture found: "
+          f"{found_pasted(direct, at_size)}/{len(at_size)} (sizes {[s for *_, s in at_size]})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads (default 1: one core)")
-    parser.add_argument("--only", choices=["detection", "recognition", "small", "speed"], default=None)
+    parser.add_argument("--only", choices=["detection", "recognition", "small", "speed", "rendition"], default=None)
     args = parser.parse_args()
     cv2.setNumThreads(args.threads)
     root = corpus()
@@ -333,6 +426,8 @@ def main() -> None:
         bench_small_faces(root, engine)
     if args.only in (None, "speed"):
         bench_speed(root, engine, args.threads)
+    if args.only in (None, "rendition"):
+        bench_rendition_speed(root, engine)
 
 
 if __name__ == "__main__":

@@ -35,9 +35,19 @@ class Face:
     person_id: int | None = None
     distance: float | None = None
     margin: float | None = None
-    frame_time: float | None = None  # seconds into a video; None for a photo
+    frame_time: float | None = None  # video only: the time of the track's best sighting (shown to the Manager)
     track: int | None = None  # video only: faces of one track share this
-    times: tuple[float, ...] = ()  # video only: every sampled time the track was seen
+    times: tuple[float, ...] = ()  # video only: the time (s, to the ms) of EVERY frame the track was seen in
+
+    @property
+    def first_time(self) -> float | None:
+        """Video only: when the track was first seen."""
+        return self.times[0] if self.times else self.frame_time
+
+    @property
+    def last_time(self) -> float | None:
+        """Video only: when the track was last seen."""
+        return self.times[-1] if self.times else self.frame_time
 
 
 @dataclass(frozen=True)

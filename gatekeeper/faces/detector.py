@@ -16,20 +16,32 @@ class DetectorError(Exception):
 
 @dataclass(frozen=True)
 class PassPlan:
-    """How a large picture is searched; the figures come from bench/faces.py."""
+    """How a picture is searched; the figures come from bench/faces.py and bench/video.py."""
 
-    # Tiles at full resolution find small faces; a face narrower than the overlap lies
-    # whole inside some tile, a wider one is found by the downscaled pass.
-    tile: int = 1920
+    # Pictures up to this side are searched whole at full resolution. Measured for issue 11 on
+    # 30 corpus faces pasted at 24 px (JPEG q75): found 30/30 at full scale, 28/30 at 3/4 scale,
+    # 18/30 at 0.6; so a rendition is never shrunk for the upright pass.
+    # Larger pictures (enrolment photos, not renditions) are cut into overlapping tiles; a
+    # face narrower than the overlap lies whole inside some tile, a wider one is found by
+    # the downscaled pass.
+    tile: int = 2048
     overlap: int = 160
-    # Longest side of the downscaled pass; 160 px at 4000 px wide becomes ~41 px here.
+    # Longest side of the downscaled pass over tiled pictures.
     overview_side: int = 1024
     # Turned passes find heads tilted beyond what the model sees upright (about 30 degrees).
     angles: tuple[float, ...] = (-45.0, 45.0)
-    # Pixels of each turned canvas; bounds their cost on 12-megapixel photos, where
-    # tilted faces are then found from about 90 px (from ~28 px at 1280 px wide).
-    turned_pixels: int = 2_500_000
+    # Pixels of each turned canvas. It bounds their cost; tilted heads are found from about
+    # 24 px divided by the canvas scale (sqrt(turned_pixels / canvas pixels)).
+    turned_pixels: int = 600_000
     merge_iou: float = 0.3
+
+
+# A 2048x1536 photo rendition: one full-resolution pass (every face from ~20 px) and two
+# turned canvases at 0.31 scale (45-degree heads from ~80 px). bench/faces.py times it.
+PHOTO_PLAN = PassPlan()
+# Every frame of a 1280x720 video rendition: the full-resolution pass, and turned canvases at
+# 0.35 scale (45-degree heads from ~70 px, on every frame); bench/video.py times it.
+VIDEO_PLAN = PassPlan(turned_pixels=250_000)
 
 
 class Detector:
@@ -41,25 +53,30 @@ class Detector:
     """
 
     name = "detector"
-    plan = PassPlan()
+    plan = PHOTO_PLAN
 
     def detect_once(self, image_bgr: np.ndarray) -> np.ndarray:
         """Rows for one pass over this exact picture; raises DetectorError."""
         raise NotImplementedError
 
-    def detect(self, image_bgr: np.ndarray) -> np.ndarray:
-        """Every face in the picture as rows (N, 15) float32 in its pixels; (0, 15) when none; raises DetectorError."""
+    def detect(self, image_bgr: np.ndarray, plan: PassPlan | None = None) -> np.ndarray:
+        """Every face in the picture as rows (N, 15) float32 in its pixels; (0, 15) when none.
+
+        plan defaults to the detector's own (PHOTO_PLAN); raises DetectorError.
+        """
         if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.size == 0:
             raise DetectorError("the picture is not a colour image")
+        plan = plan or self.plan
         height, width = image_bgr.shape[:2]
-        found = [self._upright(image_bgr, width, height)]
-        for angle in self.plan.angles:
-            found.append(self._turned(image_bgr, width, height, angle))
-        merged = geometry.merge_rows(np.vstack(found), self.plan.merge_iou)
+        found = [self._upright(image_bgr, width, height, plan)]
+        shrunk: dict[float, np.ndarray] = {}  # both turned passes share one shrunk copy
+        for angle in plan.angles:
+            found.append(self._turned(image_bgr, width, height, angle, plan, shrunk))
+        merged = geometry.merge_rows(np.vstack(found), plan.merge_iou)
         return merged
 
-    def _upright(self, image: np.ndarray, width: int, height: int) -> np.ndarray:
-        tiles = geometry.tile_grid(width, height, self.plan.tile, self.plan.overlap)
+    def _upright(self, image: np.ndarray, width: int, height: int, plan: PassPlan) -> np.ndarray:
+        tiles = geometry.tile_grid(width, height, plan.tile, plan.overlap)
         if len(tiles) == 1:
             return geometry.as_rows(self.detect_once(image))
         found = []
@@ -67,15 +84,22 @@ class Detector:
             rows = geometry.as_rows(self.detect_once(image[tile.y0:tile.y1, tile.x0:tile.x1]))
             rows = geometry.shift_rows(rows, tile.x0, tile.y0)
             found.append(geometry.drop_cut_faces(rows, tile, width, height))
-        small = _shrink(image, self.plan.overview_side / max(width, height))
+        small = _shrink(image, plan.overview_side / max(width, height))
         overview = geometry.as_rows(self.detect_once(small))
         found.append(geometry.scale_rows(overview, width / small.shape[1]))
         return np.vstack(found)
 
-    def _turned(self, image: np.ndarray, width: int, height: int, angle: float) -> np.ndarray:
+    def _turned(self, image: np.ndarray, width: int, height: int, angle: float, plan: PassPlan,
+                shrunk: dict[float, np.ndarray] | None = None) -> np.ndarray:
         _, full_size = geometry.rotation_for_pass(width, height, angle)
-        scale = min(1.0, math.sqrt(self.plan.turned_pixels / (full_size[0] * full_size[1])))
-        small = image if scale == 1.0 else _shrink(image, scale)
+        scale = min(1.0, math.sqrt(plan.turned_pixels / (full_size[0] * full_size[1])))
+        shrunk = {} if shrunk is None else shrunk
+        if scale == 1.0:
+            small = image
+        else:
+            small = shrunk.get(scale)
+            if small is None:
+                small = shrunk[scale] = _shrink(image, scale)
         matrix, size = geometry.rotation_for_pass(small.shape[1], small.shape[0], angle)
         rows = geometry.as_rows(self.detect_once(cv2.warpAffine(small, matrix, size, flags=cv2.INTER_LINEAR)))
         return geometry.scale_rows(geometry.unrotate_rows(rows, matrix), width / small.shape[1])

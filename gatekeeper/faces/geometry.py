@@ -158,20 +158,34 @@ def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
+def containment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over the smaller box, every box in a (N, >=4) against every box in b (M, >=4): (N, M)."""
+    ix = np.clip(np.minimum(a[:, 0:1] + a[:, 2:3], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0:1], b[:, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, 1:2] + a[:, 3:4], b[:, 1] + b[:, 3]) - np.maximum(a[:, 1:2], b[:, 1]), 0, None)
+    smaller = np.minimum(a[:, 2:3] * a[:, 3:4], b[:, 2] * b[:, 3])
+    return np.where(smaller > 0, ix * iy / np.where(smaller > 0, smaller, 1), 0.0)
+
+
+# A box lying this much inside a better-scored one is the same face seen by another pass (a
+# turned pass at low resolution sometimes boxes a face with its surroundings); two faces a
+# person can see never overlap that much.
+NESTED = 0.8
+
+
 def merge_rows(rows: np.ndarray, iou_threshold: float = 0.3) -> np.ndarray:
-    """Greedy non-maximum suppression across passes: the best-scored row of each overlapping group."""
+    """Greedy non-maximum suppression across passes: the best-scored row of each overlapping or nested group."""
     if not len(rows):
         return empty_rows()
     order = np.argsort(-rows[:, SCORE], kind="stable")
     ranked = rows[order]
-    overlaps = iou(ranked, ranked)
+    overlaps = (iou(ranked, ranked) > iou_threshold) | (containment(ranked, ranked) >= NESTED)
     keep: list[int] = []
     suppressed = np.zeros(len(ranked), dtype=bool)
     for i in range(len(ranked)):
         if suppressed[i]:
             continue
         keep.append(i)
-        suppressed |= overlaps[i] > iou_threshold
+        suppressed |= overlaps[i]
     return ranked[keep].astype(np.float32)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gatekeeper.faces.detector import Detector, DetectorError
+from gatekeeper.faces.detector import Detector, DetectorError, PassPlan
 
 NO_DETECTOR = "no face detector is configured (DETECTOR = \"null\"): every face must be identified by hand"
 
@@ -13,7 +13,7 @@ class NullDetector(Detector):
 
     name = "null"
 
-    def detect(self, image_bgr: np.ndarray) -> np.ndarray:
+    def detect(self, image_bgr: np.ndarray, plan: PassPlan | None = None) -> np.ndarray:
         raise DetectorError(NO_DETECTOR)
 
     def detect_once(self, image_bgr: np.ndarray) -> np.ndarray:

@@ -47,7 +47,7 @@ class FixedDetector(Detector):
         self.error = error
         self.seen: list[tuple[int, int]] = []
 
-    def detect(self, image_bgr):
+    def detect(self, image_bgr, plan=None):
         self.seen.append(image_bgr.shape[:2])
         if self.error:
             raise self.error

@@ -111,3 +111,11 @@ def test_clipping_keeps_boxes_inside_the_picture_and_rounds_outward():
 
 def test_face_size_is_the_shorter_side():
     assert geometry.face_size(rows(row(0, 0, 30, 40))).tolist() == [30]
+
+
+def test_a_box_nested_in_a_better_one_is_the_same_face_and_neighbours_are_kept():
+    face = row(100, 100, 50, 70, 0.92)
+    surroundings = row(60, 60, 150, 190, 0.7)  # a turned pass boxing the face with its surroundings
+    neighbour = row(160, 100, 50, 70, 0.9)  # touching, not nested
+    merged = geometry.merge_rows(rows(face, surroundings, neighbour))
+    assert sorted(merged[:, 0].tolist()) == [100, 160]

@@ -1,11 +1,13 @@
 import av
+import cv2
 import numpy as np
 import pytest
 
 from gatekeeper.faces.analysis import FaceStatus
 from gatekeeper.faces.detector import DetectorError
 from gatekeeper.faces.gallery import Gallery
-from gatekeeper.faces.video import VideoError, analyse_video, sample_frames, upright
+from gatekeeper.faces.frames import VideoError, read_frames, upright
+from gatekeeper.faces.video import analyse_video
 from tests.unit.gatekeeper.faces.face_fakes import FixedDetector, VectorRecogniser, face_row, template, unit
 
 ALICE = unit(1)
@@ -32,25 +34,32 @@ def grey(value, shape=(64, 96)):
     return np.full(shape + (3,), value, dtype=np.uint8)
 
 
-def test_frames_are_sampled_at_least_four_times_a_second_to_the_end(tmp_path):
-    path = write_video(tmp_path / "steady.mp4", [grey(100)] * 50)  # 2 s at 25 fps
-    times = [s.time for s in sample_frames(path)]
-    assert times[0] == 0.0 and times[-1] == pytest.approx(1.96)
-    assert max(np.diff(times)) <= 0.25 + 0.04 + 1e-6
-    assert len(times) >= 8
+@pytest.mark.parametrize("rate", [25, 30, 60, 120])
+def test_every_frame_is_read_in_presentation_order_with_its_time(tmp_path, rate):
+    path = write_video(tmp_path / f"steady_{rate}.mp4", [grey(i * 2) for i in range(rate)], rate=rate)
+    frames = list(read_frames(path))
+    assert [f.index for f in frames] == list(range(rate))
+    assert [round(f.time * rate) for f in frames] == list(range(rate))
+    # Presentation order, not decoding order: the grey level rises frame by frame.
+    levels = [int(f.image.mean()) for f in frames]
+    assert levels == sorted(levels)
 
 
-def test_a_scene_cut_between_samples_is_sampled(tmp_path):
-    path = write_video(tmp_path / "cut.mp4", [grey(20)] * 3 + [grey(230)] * 3, rate=25)
-    times = [round(s.time, 2) for s in sample_frames(path)]
-    assert 0.12 in times
+def test_a_reader_stopped_early_stops_its_decoding_thread(tmp_path):
+    import threading
+
+    path = write_video(tmp_path / "long.mp4", [grey(100)] * 60)
+    frames = read_frames(path)
+    next(frames)
+    frames.close()
+    assert not any(t.name == "video-decode" and t.is_alive() for t in threading.enumerate())
 
 
 def test_the_display_rotation_is_applied_to_sampled_frames(tmp_path):
     frame = grey(0, (64, 96))
     frame[:8, :8] = 255  # a bright corner, top left when upright
     path = write_video(tmp_path / "rotation_90.mp4", [frame] * 3, rotation=90)
-    sample = next(iter(sample_frames(path)))
+    sample = next(iter(read_frames(path)))
     assert sample.image.shape[:2] == (64, 96)
     assert sample.image[:8, :8].mean() > 200 and sample.image[-8:, -8:].mean() < 50
 
@@ -64,7 +73,7 @@ def test_a_file_that_is_not_a_video_raises_a_video_error(tmp_path):
     path = tmp_path / "fake.mp4"
     path.write_bytes(b"\0\0\0\x18ftypisom" + b"junk" * 100)
     with pytest.raises(VideoError):
-        list(sample_frames(path))
+        list(read_frames(path))
 
 
 def test_a_video_with_a_known_face_gives_one_identified_track_with_its_times(tmp_path):
@@ -74,7 +83,9 @@ def test_a_video_with_a_known_face_gives_one_identified_track_with_its_times(tmp
     assert not analysis.failed
     [face] = analysis.faces
     assert face.status is FaceStatus.IDENTIFIED and face.person_id == 7
-    assert face.track == 0 and len(face.times) >= 4 and face.frame_time in face.times
+    assert face.track == 0 and face.frame_time in face.times
+    assert face.times == tuple(round(i / 25, 3) for i in range(25))  # every frame, to the ms
+    assert (face.first_time, face.last_time) == (0.0, 0.96)
     assert analysis.duration == pytest.approx(0.96)
 
 
@@ -124,3 +135,59 @@ def test_a_video_cut_short_after_its_index_fails_rather_than_clearing_the_missin
     analysis = analyse_video(cut, detector=FixedDetector(), recogniser=VectorRecogniser({0: ALICE}), gallery=Gallery())
     assert analysis.failed
     assert "cut short" in analysis.error or "cannot be decoded" in analysis.error
+
+
+class _FakeFrame:
+    def __init__(self, time):
+        self.time, self.rotation = time, 0
+
+    def to_ndarray(self, format):
+        return np.zeros((4, 4, 3), np.uint8)
+
+
+class _FakeStream:
+    average_rate, duration, time_base = 25, None, None
+
+
+class _FakeContainer:
+    duration = None
+
+    def __init__(self, times):
+        self.times = times
+
+    def decode(self, stream):
+        return iter(_FakeFrame(t) for t in self.times)
+
+
+def test_frames_whose_times_go_backwards_are_refused_as_out_of_order():
+    from gatekeeper.faces.frames import _frames_of
+
+    with pytest.raises(VideoError, match="out of order"):
+        list(_frames_of(_FakeContainer([0.0, 0.04, 0.04]), _FakeStream()))
+
+
+def test_a_decoding_error_on_the_reader_thread_reaches_the_caller(tmp_path):
+    path = tmp_path / "missing.mp4"
+    with pytest.raises(VideoError):
+        list(read_frames(path))
+
+
+def test_a_recogniser_failure_when_the_tracker_asks_for_features_fails_the_whole_video(tmp_path):
+    from gatekeeper.faces.recogniser import RecogniserError
+
+    path = write_video(tmp_path / "any.mp4", [grey(100)] * 5)
+    analysis = analyse_video(path, detector=FixedDetector([face_row(10, 10, 40, 40)]),
+                             recogniser=VectorRecogniser(error=RecogniserError("SFace failed")),
+                             gallery=Gallery([(7, template(ALICE))]))
+    assert analysis.failed and analysis.error == "SFace failed"
+
+
+def test_features_are_computed_on_few_frames_of_a_steady_face(tmp_path):
+    texture = cv2.resize(np.random.default_rng(3).integers(0, 255, (8, 12, 3), dtype=np.uint8), (96, 64))
+    path = write_video(tmp_path / "steady_face.mp4", [texture] * 50)
+    recogniser = VectorRecogniser({0: ALICE})
+    analysis = analyse_video(path, detector=FixedDetector([face_row(10, 10, 40, 40)]), recogniser=recogniser,
+                             gallery=Gallery([(7, template(ALICE))]))
+    [face] = analysis.faces
+    assert len(face.times) == 50 and face.status is FaceStatus.IDENTIFIED
+    assert recogniser.calls <= 50 // 8 + 2
