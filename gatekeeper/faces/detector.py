@@ -42,6 +42,9 @@ PHOTO_PLAN = PassPlan()
 # Every frame of a 1280x720 video rendition: the full-resolution pass, and turned canvases at
 # 0.35 scale (45-degree heads from ~70 px, on every frame); bench/video.py times it.
 VIDEO_PLAN = PassPlan(turned_pixels=250_000)
+# A reference photo is enrolled once, so it can afford turned canvases at full detail: small
+# turned canvases see faces in backgrounds (a painted lake in one corpus portrait) that refuse it.
+ENROL_PLAN = PassPlan(turned_pixels=2_500_000)
 
 
 class Detector:

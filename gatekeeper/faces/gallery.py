@@ -14,6 +14,7 @@ import numpy as np
 
 from gatekeeper.faces import geometry
 from gatekeeper.faces.analysis import FaceStatus
+from gatekeeper.faces.detector import ENROL_PLAN
 from gatekeeper.faces.plugins import FaceEngine
 from gatekeeper.faces.recogniser import FEATURE_SIZE, RecogniserError, normalised
 
@@ -191,7 +192,7 @@ def demote_duplicates(matches: Sequence[Match]) -> list[Match]:
 def template_from_photo(image_bgr: np.ndarray, engine: FaceEngine) -> bytes:
     """The template of the one clear face in a reference photo; raises EnrolmentError,
     DetectorError or RecogniserError."""
-    rows = engine.detector.detect(image_bgr)
+    rows = engine.detector.detect(image_bgr, plan=ENROL_PLAN)
     if not len(rows):
         raise EnrolmentError("no_face", "No face was found in the photo; use a photo where the face is clearly visible.")
     sizes = geometry.face_size(rows)

@@ -149,10 +149,11 @@ def test_pair_upload_decide_publish_and_withdraw(browser, live_app, world, faces
     shot(manager, artifacts, "08-manager-item-published")
     item_url = manager.url
 
-    # The video shows the frames where faces were held.
+    # The video shows a frame of every face it follows, with when that face was seen.
     manager.get_by_role("link", name="Queue", exact=True).click()
     manager.locator("a:has(img)").first.click()
-    assert "Frames where faces were held" in manager.content()
+    assert "Every face in the video" in manager.content()
+    assert " · seen " in manager.locator(".frames figcaption").first.inner_text()
     manager.locator(".frames img").first.wait_for()
     shot(manager, artifacts, "09-manager-video-frames")
 
