@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
 from consent_db import accounts, audit
 from consent_db.audit import AuditTag
-from consent_db.models import Role, SessionStage
+from consent_db.models import Account, Role, SessionStage
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.web.current import SESSION_KEY, actor, safe_next
@@ -21,13 +22,36 @@ WRONG = "The email or password is not right."
 NO_DEVICE = ("Staff can only sign in on one of the setting's registered tablets, and this device is not "
              "registered (or its registration was revoked). Ask the Manager to pair it.")
 HOME = {Role.MANAGER: "manager_queue.queue", Role.STAFF: "staff.upload", Role.PARENT: "parents.family"}
-PENDING_TOTP = "pending_totp_secret"
 
 
-def _policy() -> throttle.Policy:
-    cfg = current_app.config
-    return throttle.Policy(int(cfg["THROTTLE_ACCOUNT_FAILURES"]), int(cfg["THROTTLE_ADDRESS_FAILURES"]),
-                           timedelta(minutes=int(cfg["THROTTLE_WINDOW_MINUTES"])))
+def _rules() -> throttle.Rules:
+    return throttle.rules_from(current_app.config)
+
+
+def _device_id() -> int | None:
+    return g.device.id if g.get("device") else None
+
+
+def security_event(db, tag: AuditTag, *, account=None, at, **details) -> None:
+    """One security-log entry (audit log): who was aimed at, from which address and tablet."""
+    audit.record(db, tag, subject=f"account:{account.id}" if account is not None else None,
+                 setting_id=account.setting_id if account is not None else None,
+                 details={**details, "address": request.remote_addr}, device_id=_device_id(), at=at)
+
+
+def _count(db, key: str, rule: throttle.Rule, *, at, account=None, what: str) -> throttle.Counted:
+    counted = throttle.count(db, key, rule, at=at)
+    if counted.newly_locked:
+        security_event(db, AuditTag.ACCOUNT_LOCKED, account=account, at=at, what=what,
+                       until=counted.locked_until.isoformat())
+    return counted
+
+
+def _network_lock(db, address: str | None, *, at):
+    """When guesses at unknown emails from this address (or everywhere) are locked, until when."""
+    ends = [throttle.locked_until(db, key, at=at) for key in (throttle.unknown_key(address), throttle.UNKNOWN_EVERYWHERE)]
+    ends = [end for end in ends if end is not None]
+    return max(ends) if ends else None
 
 
 def _first_stage(account) -> SessionStage:
@@ -69,35 +93,41 @@ def signin():
         if g.get("account") is not None:
             return _continue(request.args.get("next"))
         return render_template("auth/signin.html", next=safe_next(request.args.get("next")))
-    email = request.form.get("email", "")
-    password = request.form.get("password", "")
+    email = request.form.get("email", "")[:320]
+    password = request.form.get("password", "")[:1024]
     next_url = safe_next(request.form.get("next"))
-    keys = throttle.keys_for(email, request.remote_addr)
-    at = now()
+    address, rules, at = request.remote_addr, _rules(), now()
+    pair = throttle.pair_key(email, address)
+    # Counted and committed before the password is checked: parallel guesses cannot share a slot.
     with transaction() as db:
-        try:
-            throttle.check(db, keys, at=at)
-        except throttle.Throttled as exc:
-            return render_template("auth/signin.html", error=str(exc), email=email, next=next_url), 429
+        counted = _count(db, pair, rules.pair, at=at, what="sign-in")
+        network_lock = _network_lock(db, address, at=at)
+    if counted.locked:
+        message = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at)))
+        return render_template("auth/signin.html", error=message, email=email, next=next_url), 429
+    with transaction() as db:
         account = accounts.authenticate(db, email, password, hasher=hasher_for(current_app.config), at=at)
-        device = g.device
         if account is None:
-            throttle.record_failure(db, keys, _policy(), at=at)
-            audit.record(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, details={"reason": "wrong email or password"},
-                         device_id=device.id if device else None, at=at)
+            known = db.scalars(select(Account).where(Account.email == accounts.fold_email(email))).first()
+            if known is None:
+                _count(db, throttle.unknown_key(address), rules.unknown_address, at=at, what="unknown emails")
+                _count(db, throttle.UNKNOWN_EVERYWHERE, rules.unknown_everywhere, at=at, what="unknown emails")
+            security_event(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, account=known, at=at, reason="wrong email or password")
             error, status = WRONG, 401
-        elif account.role is Role.STAFF and device is None:
-            audit.record(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, subject=f"account:{account.id}",
-                         setting_id=account.setting_id, details={"reason": "not a registered device"}, at=at)
+            if network_lock is not None:
+                # Reads the same for known and unknown emails; the right password still signs in.
+                error, status = str(throttle.Throttled(throttle.minutes_left(network_lock, at))), 429
+        elif account.role is Role.STAFF and g.device is None:
+            security_event(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, account=account, at=at, reason="not a registered device")
             error, status = NO_DEVICE, 403
         else:
-            throttle.clear(db, keys[0])
+            throttle.clear(db, pair)
             stage = _first_stage(account)
-            token = sessions.start(db, account, stage=stage, device_id=device.id if device else None, at=at,
+            token = sessions.start(db, account, stage=stage, device_id=_device_id(), at=at,
                                    lifetime=timedelta(hours=int(current_app.config["SESSION_HOURS"])))
             audit.record(db, AuditTag.ACCOUNT_SIGNED_IN, subject=f"account:{account.id}",
-                         setting_id=account.setting_id, details={"stage": stage.value},
-                         actor_account_id=account.id, device_id=device.id if device else None, at=at)
+                         setting_id=account.setting_id, details={"stage": stage.value, "address": address},
+                         actor_account_id=account.id, device_id=_device_id(), at=at)
             error = None
     if error:
         return render_template("auth/signin.html", error=error, email=email, next=next_url), status
@@ -153,7 +183,8 @@ def password():
         if error is None:
             current = db.merge(g.web_session)
             sessions.end_all(db, at=at, account_id=account.id, keep_id=current.id)
-            sessions.advance(db, current, _after_password_stage(account) if forced else SessionStage.READY)
+            session[SESSION_KEY] = sessions.advance(
+                db, current, _after_password_stage(account) if forced else SessionStage.READY)
             g.web_session = current
     if error:
         return render_template("auth/password.html", forced=forced, error=error), 400
@@ -166,26 +197,44 @@ def two_factor_setup():
     stop = _need_stage(SessionStage.TOTP_SETUP)
     if stop is not None:
         return stop
-    secret = session.get(PENDING_TOTP) or two_factor.new_secret()
-    session[PENDING_TOTP] = secret
-    error = None
-    if request.method == "POST":
-        with transaction() as db:
+    data_key = current_app.config["DATA_KEY"]
+    at = now()
+    error = codes = None
+    with transaction() as db:
+        current = db.merge(g.web_session)
+        secret = two_factor.pending_secret(db, current, data_key=data_key)
+        if request.method == "POST":
             try:
-                two_factor.enrol(db, db.merge(g.account), secret, request.form.get("code", ""),
-                                 data_key=current_app.config["DATA_KEY"], actor=actor())
+                account = db.merge(g.account)
+                two_factor.enrol(db, account, secret, request.form.get("code", ""), data_key=data_key, actor=actor())
             except two_factor.TwoFactorError as exc:
                 error = str(exc)
+                security_event(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=g.account, at=at, step="set-up")
             else:
-                current = db.merge(g.web_session)
-                sessions.advance(db, current, SessionStage.READY)
-                g.web_session = current
-        if error is None:
-            session.pop(PENDING_TOTP, None)
-            flash("Two-factor sign-in is set up. You will need a code from your app each time you sign in.", "info")
-            return _continue()
+                current.pending_totp_secret = None
+                codes = two_factor.new_recovery_codes(db, account, at=at)
+                session[SESSION_KEY] = sessions.advance(db, current, SessionStage.READY)
+        g.web_session = current
+    if codes is not None:
+        # Shown once, in this response only: only their hashes are kept.
+        return render_template("auth/recovery_codes.html", codes=codes)
     return render_template("auth/two_factor_setup.html", secret=two_factor.grouped(secret),
                            uri=two_factor.provisioning_uri(secret, g.account.email), error=error), (400 if error else 200)
+
+
+def _check_second_factor(db, account_id: int, code: str, at) -> str | None:
+    """None when the code (or a recovery code) is right, else the plain-words reason; raises nothing."""
+    try:
+        if two_factor.CODE_RE.match("".join(code.split())):
+            two_factor.verify(db, account_id, code, data_key=current_app.config["DATA_KEY"], at=at)
+        else:
+            left = two_factor.use_recovery_code(db, account_id, code, at=at)
+            security_event(db, AuditTag.ACCOUNT_RECOVERY_CODE_USED, account=g.account, at=at, left=left)
+            flash(f"You signed in with a recovery code; {left} are left. Set up two-factor again if your phone is lost.",
+                  "info")
+    except two_factor.TwoFactorError as exc:
+        return str(exc)
+    return None
 
 
 @bp.route("/signin/two-factor", methods=["GET", "POST"], endpoint="two_factor")
@@ -196,23 +245,22 @@ def two_factor_check():
     if request.method == "GET":
         return render_template("auth/two_factor.html")
     at = now()
-    keys = [f"account:totp:{g.account.id}"]
-    error = None
+    key = f"totp:{g.account.id}"
     with transaction() as db:
-        try:
-            throttle.check(db, keys, at=at)
-            two_factor.verify(db, g.account.id, request.form.get("code", ""), data_key=current_app.config["DATA_KEY"],
-                              at=at)
-        except (throttle.Throttled, two_factor.TwoFactorError) as exc:
-            error = str(exc)
-            if isinstance(exc, two_factor.TwoFactorError):
-                throttle.record_failure(db, keys, _policy(), at=at)
-        else:
-            throttle.clear(db, keys[0])
+        counted = _count(db, key, _rules().two_factor, at=at, account=g.account, what="two-factor")
+    if counted.locked:
+        message = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at), "wrong codes"))
+        return render_template("auth/two_factor.html", error=message), 429
+    with transaction() as db:
+        error = _check_second_factor(db, g.account.id, request.form.get("code", "")[:64], at)
+        if error is None:
+            throttle.clear(db, key)
             current = db.merge(g.web_session)
-            sessions.advance(db, current, SessionStage.READY)
+            session[SESSION_KEY] = sessions.advance(db, current, SessionStage.READY)
             g.web_session = current
-    if error:
+    if error is not None:
+        with transaction() as db:
+            security_event(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=g.account, at=at, step="sign-in")
         return render_template("auth/two_factor.html", error=error), 401
     return _continue()
 

@@ -2,20 +2,29 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import re
+import secrets
 from datetime import datetime, timezone
 
 import pyotp
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from consent_db import audit
 from consent_db.audit import Actor, AuditTag
-from consent_db.models import Account
+from consent_db.models import Account, WebSession
+from consent_db.models.signin import RecoveryCode
 from consent_db.sealing import SealError, seal, unseal
+from consent_db.timeutil import utc
 
 ISSUER = "Photo Gatekeeper"
 CODE_RE = re.compile(r"^\d{6}$")
+RECOVERY_CODES = 10
+# 16 base32 characters: 80 random bits each, so a SHA-256 of the code is safe to keep.
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+RECOVERY_LENGTH = 16
 
 
 class TwoFactorError(Exception):
@@ -88,13 +97,69 @@ def verify(session: Session, account_id: int, code: str, *, data_key: bytes, at:
     account.totp_last_step = step
 
 
+def pending_secret(session: Session, web_session: WebSession, *, data_key: bytes) -> str:
+    """The two-factor key being set up in this sign-in, made on first use and kept sealed server-side."""
+    context = f"pending-totp:{web_session.id}".encode("ascii")
+    if web_session.pending_totp_secret:
+        try:
+            return unseal(data_key, base64.b85decode(web_session.pending_totp_secret), context).decode("ascii")
+        except (SealError, ValueError):
+            pass  # made under an older key: start the set-up again with a fresh one
+    secret = new_secret()
+    web_session.pending_totp_secret = base64.b85encode(seal(data_key, secret.encode("ascii"), context)).decode("ascii")
+    session.flush()
+    return secret
+
+
+def _recovery_digest(code: str) -> str:
+    clean = "".join(ch for ch in (code or "").lower() if ch.isalnum())
+    return hashlib.sha256(f"recovery:{clean}".encode("utf-8")).hexdigest()
+
+
+def new_recovery_codes(session: Session, account: Account, *, at: datetime) -> list[str]:
+    """Ten fresh single-use recovery codes (to show once); any earlier ones stop working."""
+    session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
+        code = "-".join(raw[i:i + 4] for i in range(0, RECOVERY_LENGTH, 4))
+        session.add(RecoveryCode(account_id=account.id, code_hash=_recovery_digest(code), created_at=utc(at)))
+        codes.append(code)
+    session.flush()
+    return codes
+
+
+def use_recovery_code(session: Session, account_id: int, code: str, *, at: datetime) -> int:
+    """Use up one recovery code in place of a two-factor code; returns how many are left.
+
+    Raises TwoFactorError when the code is unknown or used (the UPDATE makes a second use fail).
+    """
+    used = session.execute(
+        update(RecoveryCode).where(RecoveryCode.account_id == account_id,
+                                   RecoveryCode.code_hash == _recovery_digest(code),
+                                   RecoveryCode.used_at.is_(None))
+        .values(used_at=utc(at)).execution_options(synchronize_session=False)).rowcount
+    if used != 1:
+        raise TwoFactorError("That recovery code is not right or has been used already.")
+    return len(session.scalars(select(RecoveryCode.id).where(RecoveryCode.account_id == account_id,
+                                                             RecoveryCode.used_at.is_(None))).all())
+
+
+def reset(session: Session, account: Account, *, actor: Actor, at: datetime) -> None:
+    """Forget the account's two-factor key and recovery codes: it sets up two-factor again at next sign-in."""
+    account.totp_secret = None
+    account.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
+    session.flush()
+    audit.record(session, AuditTag.ACCOUNT_TWO_FACTOR_RESET, subject=f"account:{account.id}",
+                 setting_id=account.setting_id, details={}, at=at, **actor.fields())
+
+
 def reseal_secrets(session: Session, old_key: bytes, new_key: bytes) -> tuple[int, int]:
     """Re-seal every Manager's TOTP secret under new_key; returns (resealed, already under it).
 
     Safe to run again after a crash. Raises TwoFactorError naming an account neither key opens.
     """
-    from sqlalchemy import select
-
     resealed = already = 0
     for account in session.scalars(select(Account).where(Account.totp_secret.is_not(None)).with_for_update()):
         sealed = base64.b85decode(account.totp_secret)
