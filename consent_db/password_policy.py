@@ -40,6 +40,12 @@ def _is_repetition(text: str) -> bool:
     return any(len(text) % size == 0 and text == text[:size] * (len(text) // size) for size in range(1, 4))
 
 
+def _is_sequence(text: str) -> bool:
+    """Whether the text steps by one each character, up or down ("123456789012", "abcdefghijkl")."""
+    steps = {(ord(b) - ord(a)) % 10 if a.isdigit() and b.isdigit() else ord(b) - ord(a) for a, b in zip(text, text[1:])}
+    return steps in ({1}, {-1}, {9})
+
+
 def _context_parts(context: Iterable[str]) -> set[str]:
     parts: set[str] = set()
     for item in context:
@@ -62,7 +68,8 @@ def check(password: str, *, context: Iterable[str] = ()) -> None:
     folded = _fold(password)
     squeezed = "".join(folded.split())
     common = common_passwords()
-    if folded in common or squeezed in common or _TRAILING.sub("", squeezed) in common or _is_repetition(squeezed):
+    if (folded in common or squeezed in common or _TRAILING.sub("", squeezed) in common or _is_repetition(squeezed)
+            or _is_sequence(squeezed)):
         raise PasswordRefused("that password is too common or too easy to guess")
     for part in _context_parts(context):
         if part in squeezed or part in folded:
