@@ -15,6 +15,9 @@ from gatekeeper.jobs.tasks import TASKS
 
 def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None = None) -> Flask:
     """Build the app for an instance folder; raises ConfigError or InstanceError when unusable."""
+    # Every gatekeeper process (serve, gunicorn workers, worker, commands) builds the app: from here on
+    # what it creates (databases, WAL files, quarantine) is private, and what exists is made so.
+    instance.private_umask()
     settings = config_module.load(instance_dir or (config or {}).get("INSTANCE_PATH"), overrides=config)
     folder = Path(settings["INSTANCE_PATH"])
     if "SECRET_KEY" not in settings or "DATA_KEY" not in settings:
@@ -31,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
     )
     app.config.update(settings)
     database.init_app(app)
+    instance.make_private(app.config)
     jobs_runner.init_app(app, TASKS)
     web.init_app(app)
     return app

@@ -55,6 +55,27 @@ def init(instance: str, manager_email: str, setting_name: str, as_json: bool) ->
     emit(result, as_json, human)
 
 
+def waitress_options(config) -> dict:
+    """waitress settings from the configuration: bounded connections, slow clients dropped, bodies capped.
+
+    waitress reads a whole body before the app sees the request, so its cap is the largest any route
+    takes (uploads); form routes are held to MAX_CONTENT_LENGTH by the app's middleware, and a reverse
+    proxy should cap each route before it reaches us (see the README).
+    """
+    hops = int(config["TRUSTED_PROXY_HOPS"])
+    return {
+        "max_request_body_size": max(int(config["MAX_UPLOAD_BYTES"]), int(config["MAX_REFERENCE_PHOTO_BYTES"]),
+                                     int(config["MAX_CONTENT_LENGTH"])),
+        "max_request_header_size": 64 * 1024,
+        "connection_limit": int(config["SERVER_CONNECTION_LIMIT"]),
+        "channel_timeout": int(config["SERVER_CHANNEL_TIMEOUT"]),
+        "threads": int(config["SERVER_THREADS"]),
+        # Behind our own proxies the app reads X-Forwarded-* (ProxyFix, TRUSTED_PROXY_HOPS deep), so
+        # waitress must pass them on; with no proxy configured waitress removes them.
+        "clear_untrusted_proxy_headers": hops == 0,
+    }
+
+
 @click.command()
 @instance_option
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
@@ -79,13 +100,7 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
         click.echo("jobs go to an external queue: run 'gatekeeper worker' beside this server", err=True)
     click.echo(f"Photo Gatekeeper on http://{host}:{port}/ (instance {instance})")
     try:
-        waitress.serve(
-            app,
-            host=host,
-            port=port,
-            max_request_body_size=int(app.config["MAX_UPLOAD_BYTES"]),
-            threads=8,
-        )
+        waitress.serve(app, host=host, port=port, **waitress_options(app.config))
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
