@@ -11,6 +11,7 @@ from gatekeeper.faces.engine import CHILDREN_CAVEAT
 from gatekeeper.web.current import actor
 from gatekeeper.web.forms import sentence
 from gatekeeper.web.manager import manager_blueprint, setting_id
+from gatekeeper.web.services import guardian_link
 from gatekeeper.web.services.people_view import person_page
 
 bp = manager_blueprint("manager_people", __name__, "/manager/people")
@@ -103,11 +104,15 @@ def add_guardian(person_id: int):
     form = request.form
     try:
         with transaction() as db:
-            records.add_guardian(db, setting_id=setting_id(), name=form.get("name", ""), email=form.get("email", ""),
-                                 child_id=person_id, phone=form.get("phone"),
-                                 parental_responsibility=form.get("parental_responsibility") == "yes", actor=actor())
+            guardian_link.link_guardian(
+                db, setting_id=setting_id(), name=form.get("name", ""), email=form.get("email", ""),
+                child_id=person_id, phone=form.get("phone"),
+                parental_responsibility=form.get("parental_responsibility") == "yes", actor=actor(),
+                confirmed_guardian_id=form.get("confirm_guardian_id", type=int))
     except records.UnknownPerson:
         abort(404)
+    except guardian_link.NeedsConfirmation as exc:
+        return _person(person_id, sentence(exc), 409, confirm=exc, guardian_form=form)
     except records.RecordsError as exc:
         return _person(person_id, sentence(exc), 400)
     flash("The parent or carer is linked.", "info")
