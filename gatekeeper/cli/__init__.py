@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from gatekeeper.cli import audit, faces, gate, media, records, server, storage
+from gatekeeper.cli import accounts, audit, faces, gate, media, records, server, storage
 
 COMMANDS = (
     server.init,
@@ -29,6 +29,7 @@ COMMANDS = (
     records.channels,
     records.consent,
     audit.audit,
+    accounts.accounts,
 )
 
 

@@ -64,9 +64,9 @@ def normalise(email: str) -> str:
     return (email or "").strip().casefold()[:320]
 
 
-def pair_key(email: str, address: str | None) -> str:
-    """The key of one typed email from one address: what a password guess is counted against."""
-    return f"pair:{normalise(email)}|{(address or '-')[:64]}"
+def pair_key(email: str, address: str | None, kind: str = "pair") -> str:
+    """The key of one typed email from one address: what a password guess (or a reset request) counts against."""
+    return f"{kind}:{normalise(email)}|{(address or '-')[:64]}"
 
 
 def unknown_key(address: str | None) -> str:

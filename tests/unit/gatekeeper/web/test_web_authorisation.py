@@ -11,7 +11,7 @@ from consent_db.models import SessionStage
 from tests.web_world import post, sign_in_directly
 
 PUBLIC = {"auth.home", "auth.signin", "auth.accept_invitation", "device.status", "device.pair", "health.healthz",
-          "health.readyz",
+          "health.readyz", "password_reset.forgot", "password_reset.choose",
           "static"}
 # Sign-in steps work on a half-finished sign-in; fully signed-in or anonymous callers are sent onwards.
 SIGN_IN_STEPS = {"auth.password", "auth.two_factor", "auth.two_factor_setup", "auth.signout"}
@@ -58,6 +58,7 @@ DESTRUCTIVE = ("manager_queue.reject", "manager_devices.revoke", "manager_accoun
 def values_for(rule, world, ids) -> dict:
     samples = {"child_id": world.child_id, "person_id": world.child_id, "device_id": world.device_id,
                "account_id": world.other_parent_id, "token": "not-a-real-token", "filename": "app.css",
+               "invitation_id": 1,
                "public_id": ids["video"] if rule.endpoint == "media.item_frame" else ids["photo"]}
     return {name: samples[name] for name in rule.arguments}
 
