@@ -9,6 +9,7 @@ per caller in the app.
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Callable
 
 from flask import Flask, abort, current_app, request
@@ -104,6 +105,34 @@ class BodyLimit:
         return self.wsgi_app(environ, start_response)
 
 
+# Longest value any form field may have; captions and notes fit well within it.
+MAX_FIELD_CHARS = 5000
+# Fields that hold one line (names, addresses, codes): no line breaks or tabs either.
+SINGLE_LINE = ("name", "email", "phone", "code", "password", "slug", "subject", "tag", "first_name", "surname")
+# Bidirectional overrides and isolates reorder what a Manager reads ("evil\u202egnp.exe").
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def text_problem(field: str, value: str) -> str | None:
+    """Why a form value is refused (too long, control characters), or None when it is fine."""
+    if len(value) > MAX_FIELD_CHARS:
+        return f"{field} is longer than {MAX_FIELD_CHARS} characters"
+    single_line = any(part in field for part in SINGLE_LINE)
+    for char in value:
+        if char in BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and (single_line or char not in "\t\r\n")):
+            return f"{field} contains control characters"
+    return None
+
+
+def _text_limits() -> None:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    for field, value in request.form.items(multi=True):
+        problem = text_problem(field, value)
+        if problem is not None:
+            abort(400, description=f"{problem[0].upper()}{problem[1:]}: nothing was saved.")
+
+
 def _secure_cookie_name(app: Flask) -> None:
     # Over TLS the session cookie is __Host-: only this exact host over HTTPS can set or read it.
     name = app.config["SESSION_COOKIE_NAME"]
@@ -123,5 +152,6 @@ def init_app(app: Flask) -> None:
         # Only the last `hops` X-Forwarded-* values are believed: those our own proxies wrote.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.before_request(_body_limit)
+    app.before_request(_text_limits)
     csrf.init_app(app)
     app.after_request(_headers)
