@@ -230,8 +230,8 @@ def _check_second_factor(db, account_id: int, code: str, at) -> str | None:
         else:
             left = two_factor.use_recovery_code(db, account_id, code, at=at)
             security_event(db, AuditTag.ACCOUNT_RECOVERY_CODE_USED, account=g.account, at=at, left=left)
-            flash(f"You signed in with a recovery code; {left} are left. Set up two-factor again if your phone is lost.",
-                  "info")
+            flash(f"You signed in with a recovery code; {left} are left. If your phone is lost, set up two-factor "
+                  "again from the Accounts page.", "info")
     except two_factor.TwoFactorError as exc:
         return str(exc)
     return None
@@ -290,3 +290,32 @@ def accept_invitation(token: str):
         return render_template("auth/invitation.html", email=email, role=role, token=token, error=error), 400
     flash("Your password is set. Sign in with your email and new password.", "info")
     return redirect(url_for("auth.signin"))
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor_renew")
+def two_factor_renew():
+    """A Manager who lost the phone (and signed in with a recovery code) sets two-factor up again."""
+    stop = _need_stage(SessionStage.READY)
+    if stop is not None:
+        return stop
+    if g.account.role is not Role.MANAGER:
+        return redirect(url_for("auth.home"))
+    if request.method == "GET":
+        return render_template("auth/two_factor_renew.html")
+    at = now()
+    with transaction() as db:
+        account = db.merge(g.account)
+        if accounts.authenticate(db, account.email, request.form.get("current_password", "")[:1024],
+                                 hasher=hasher_for(current_app.config), at=at) is None:
+            security_event(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=account, at=at, step="renew: wrong password")
+            error = "Your current password is not right."
+        else:
+            two_factor.reset(db, account, actor=actor(), at=at)
+            current = db.merge(g.web_session)
+            sessions.end_all(db, at=at, account_id=account.id, keep_id=current.id)
+            session[SESSION_KEY] = sessions.advance(db, current, SessionStage.TOTP_SETUP)
+            g.web_session = current
+            error = None
+    if error:
+        return render_template("auth/two_factor_renew.html", error=error), 400
+    return redirect(url_for("auth.two_factor_setup"))

@@ -14,7 +14,7 @@ PUBLIC = {"auth.home", "auth.signin", "auth.accept_invitation", "device.status",
           "health.readyz", "password_reset.forgot", "password_reset.choose",
           "static"}
 # Sign-in steps work on a half-finished sign-in; fully signed-in or anonymous callers are sent onwards.
-SIGN_IN_STEPS = {"auth.password", "auth.two_factor", "auth.two_factor_setup", "auth.signout"}
+SIGN_IN_STEPS = {"auth.password", "auth.two_factor", "auth.two_factor_setup", "auth.signout", "auth.two_factor_renew"}
 MANAGER_ONLY_PREFIXES = ("manager_",)
 ROLES = ("anonymous", "staff_on_tablet", "staff_without_tablet", "manager", "manager_before_two_factor", "parent",
          "parent_of_another_family")

@@ -183,3 +183,24 @@ def test_wrong_two_factor_codes_and_locks_are_in_the_security_log_with_the_addre
     assert [e.tag for e in events].count("account:locked") == 1
     assert all(json.loads(e.details)["address"] == "192.0.2.9" for e in events)
     assert all(e.subject == f"account:{world.manager_id}" for e in events)
+
+
+def test_a_manager_who_lost_the_phone_signs_in_with_a_recovery_code_and_sets_up_two_factor_again(app, world):
+    codes = _set_up_two_factor(app, app.test_client(), world)
+    client = app.test_client()
+    sign_in(app, client, world.manager_email)
+    post(app, client, "/signin/two-factor", {"code": codes[1]})
+    wrong = post(app, client, "/account/two-factor", {"current_password": "not my password"})
+    assert wrong.status_code == 400
+    renewed = post(app, client, "/account/two-factor", {"current_password": PASSWORD})
+    assert renewed.location.endswith("/signin/two-factor/setup")
+    assert client.get("/manager/people").status_code == 302, "no Manager pages until two-factor is set up again"
+    page = client.get("/signin/two-factor/setup").data.decode()
+    key = page.split('id="totp-key">')[1].split("<")[0].replace(" ", "")
+    done = post(app, client, "/signin/two-factor/setup", {"code": pyotp.TOTP(key).now()}).data.decode()
+    assert set(re.findall(r"<li>([a-z0-9-]+)</li>", done)).isdisjoint(codes)
+    assert client.get("/manager/people").status_code == 200
+    late = app.test_client()
+    sign_in(app, late, world.manager_email)
+    assert post(app, late, "/signin/two-factor", {"code": codes[2]}).status_code == 401
+    assert "account:two-factor-reset" in tags(app)
