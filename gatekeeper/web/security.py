@@ -149,8 +149,9 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = BodyLimit(app.wsgi_app, app)
     hops = int(app.config.get("TRUSTED_PROXY_HOPS", 0))
     if hops:
-        # Only the last `hops` X-Forwarded-* values are believed: those our own proxies wrote.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Only the last `hops` X-Forwarded-For/-Proto values are believed: those our own proxies wrote. The
+        # Host header comes from the proxy as the browser sent it (proxy_set_header Host $http_host).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     app.before_request(_body_limit)
     app.before_request(_text_limits)
     csrf.init_app(app)
