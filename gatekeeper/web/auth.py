@@ -1,26 +1,24 @@
-"""Sign-in (throttled, staff only on a registered tablet), password change, Manager two-factor, sign-out,
+"""Sign-in pages (the password step lives in services/signin.py), password change, Manager two-factor
+and its recovery codes, sign-out,
 and accepting an invitation."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 
-from consent_db import accounts, audit
+from consent_db import accounts
 from consent_db.audit import AuditTag
-from consent_db.models import Account, Role, SessionStage
+from consent_db.models import Role, SessionStage
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.web.current import SESSION_KEY, actor, safe_next
 from gatekeeper.web.services import invitations, sessions, throttle, two_factor
+from gatekeeper.web.services import signin as signin_service
 from gatekeeper.web.services.passwords import hasher_for
 
 bp = Blueprint("auth", __name__)
 
-WRONG = "The email or password is not right."
-NO_DEVICE = ("Staff can only sign in on one of the setting's registered tablets, and this device is not "
-             "registered (or its registration was revoked). Ask the Manager to pair it.")
 HOME = {Role.MANAGER: "manager_queue.queue", Role.STAFF: "staff.upload", Role.PARENT: "parents.family"}
 
 
@@ -28,44 +26,12 @@ def _rules() -> throttle.Rules:
     return throttle.rules_from(current_app.config)
 
 
-def _device_id() -> int | None:
-    return g.device.id if g.get("device") else None
+def _caller() -> signin_service.Caller:
+    return signin_service.Caller(request.remote_addr, g.device.id if g.get("device") else None)
 
 
-def security_event(db, tag: AuditTag, *, account=None, at, **details) -> None:
-    """One security-log entry (audit log): who was aimed at, from which address and tablet."""
-    audit.record(db, tag, subject=f"account:{account.id}" if account is not None else None,
-                 setting_id=account.setting_id if account is not None else None,
-                 details={**details, "address": request.remote_addr}, device_id=_device_id(), at=at)
-
-
-def _count(db, key: str, rule: throttle.Rule, *, at, account=None, what: str) -> throttle.Counted:
-    counted = throttle.count(db, key, rule, at=at)
-    if counted.newly_locked:
-        security_event(db, AuditTag.ACCOUNT_LOCKED, account=account, at=at, what=what,
-                       until=counted.locked_until.isoformat())
-    return counted
-
-
-def _network_lock(db, address: str | None, *, at):
-    """When guesses at unknown emails from this address (or everywhere) are locked, until when."""
-    ends = [throttle.locked_until(db, key, at=at) for key in (throttle.unknown_key(address), throttle.UNKNOWN_EVERYWHERE)]
-    ends = [end for end in ends if end is not None]
-    return max(ends) if ends else None
-
-
-def _first_stage(account) -> SessionStage:
-    if account.must_change_password:
-        return SessionStage.CHANGE_PASSWORD
-    if account.role is Role.MANAGER:
-        return SessionStage.TOTP if account.totp_secret else SessionStage.TOTP_SETUP
-    return SessionStage.READY
-
-
-def _after_password_stage(account) -> SessionStage:
-    if account.role is Role.MANAGER:
-        return SessionStage.TOTP if account.totp_secret else SessionStage.TOTP_SETUP
-    return SessionStage.READY
+def _log(db, tag: AuditTag, *, account=None, at, **details) -> None:
+    signin_service.security_event(db, tag, _caller(), account=account, at=at, **details)
 
 
 def _continue(next_url: str | None = None):
@@ -94,45 +60,15 @@ def signin():
             return _continue(request.args.get("next"))
         return render_template("auth/signin.html", next=safe_next(request.args.get("next")))
     email = request.form.get("email", "")[:320]
-    password = request.form.get("password", "")[:1024]
     next_url = safe_next(request.form.get("next"))
-    address, rules, at = request.remote_addr, _rules(), now()
-    pair = throttle.pair_key(email, address)
-    # Counted and committed before the password is checked: parallel guesses cannot share a slot.
-    with transaction() as db:
-        counted = _count(db, pair, rules.pair, at=at, what="sign-in")
-        network_lock = _network_lock(db, address, at=at)
-    if counted.locked:
-        message = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at)))
-        return render_template("auth/signin.html", error=message, email=email, next=next_url), 429
-    with transaction() as db:
-        account = accounts.authenticate(db, email, password, hasher=hasher_for(current_app.config), at=at)
-        if account is None:
-            known = db.scalars(select(Account).where(Account.email == accounts.fold_email(email))).first()
-            if known is None:
-                _count(db, throttle.unknown_key(address), rules.unknown_address, at=at, what="unknown emails")
-                _count(db, throttle.UNKNOWN_EVERYWHERE, rules.unknown_everywhere, at=at, what="unknown emails")
-            security_event(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, account=known, at=at, reason="wrong email or password")
-            error, status = WRONG, 401
-            if network_lock is not None:
-                # Reads the same for known and unknown emails; the right password still signs in.
-                error, status = str(throttle.Throttled(throttle.minutes_left(network_lock, at))), 429
-        elif account.role is Role.STAFF and g.device is None:
-            security_event(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, account=account, at=at, reason="not a registered device")
-            error, status = NO_DEVICE, 403
-        else:
-            throttle.clear(db, pair)
-            stage = _first_stage(account)
-            token = sessions.start(db, account, stage=stage, device_id=_device_id(), at=at,
-                                   lifetime=timedelta(hours=int(current_app.config["SESSION_HOURS"])))
-            audit.record(db, AuditTag.ACCOUNT_SIGNED_IN, subject=f"account:{account.id}",
-                         setting_id=account.setting_id, details={"stage": stage.value, "address": address},
-                         actor_account_id=account.id, device_id=_device_id(), at=at)
-            error = None
-    if error:
-        return render_template("auth/signin.html", error=error, email=email, next=next_url), status
+    outcome = signin_service.sign_in(
+        transaction, email=email, password=request.form.get("password", "")[:1024], caller=_caller(),
+        rules=_rules(), hasher=hasher_for(current_app.config), at=now(),
+        lifetime=timedelta(hours=int(current_app.config["SESSION_HOURS"])))
+    if outcome.error:
+        return render_template("auth/signin.html", error=outcome.error, email=email, next=next_url), outcome.status
     session.clear()  # a fresh session (and CSRF token) at each sign-in
-    session[SESSION_KEY] = token
+    session[SESSION_KEY] = outcome.token
     if next_url:
         session["next"] = next_url
     return redirect(url_for("auth.home"))
@@ -184,7 +120,7 @@ def password():
             current = db.merge(g.web_session)
             sessions.end_all(db, at=at, account_id=account.id, keep_id=current.id)
             session[SESSION_KEY] = sessions.advance(
-                db, current, _after_password_stage(account) if forced else SessionStage.READY)
+                db, current, signin_service.after_password_stage(account) if forced else SessionStage.READY)
             g.web_session = current
     if error:
         return render_template("auth/password.html", forced=forced, error=error), 400
@@ -209,7 +145,7 @@ def two_factor_setup():
                 two_factor.enrol(db, account, secret, request.form.get("code", ""), data_key=data_key, actor=actor())
             except two_factor.TwoFactorError as exc:
                 error = str(exc)
-                security_event(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=g.account, at=at, step="set-up")
+                _log(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=g.account, at=at, step="set-up")
             else:
                 current.pending_totp_secret = None
                 codes = two_factor.new_recovery_codes(db, account, at=at)
@@ -229,7 +165,7 @@ def _check_second_factor(db, account_id: int, code: str, at) -> str | None:
             two_factor.verify(db, account_id, code, data_key=current_app.config["DATA_KEY"], at=at)
         else:
             left = two_factor.use_recovery_code(db, account_id, code, at=at)
-            security_event(db, AuditTag.ACCOUNT_RECOVERY_CODE_USED, account=g.account, at=at, left=left)
+            _log(db, AuditTag.ACCOUNT_RECOVERY_CODE_USED, account=g.account, at=at, left=left)
             flash(f"You signed in with a recovery code; {left} are left. If your phone is lost, set up two-factor "
                   "again from the Accounts page.", "info")
     except two_factor.TwoFactorError as exc:
@@ -247,7 +183,8 @@ def two_factor_check():
     at = now()
     key = f"totp:{g.account.id}"
     with transaction() as db:
-        counted = _count(db, key, _rules().two_factor, at=at, account=g.account, what="two-factor")
+        counted = signin_service.count(db, key, _rules().two_factor, _caller(), at=at, account=g.account,
+                                       what="two-factor")
     if counted.locked:
         message = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at), "wrong codes"))
         return render_template("auth/two_factor.html", error=message), 429
@@ -260,7 +197,7 @@ def two_factor_check():
             g.web_session = current
     if error is not None:
         with transaction() as db:
-            security_event(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=g.account, at=at, step="sign-in")
+            _log(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=g.account, at=at, step="sign-in")
         return render_template("auth/two_factor.html", error=error), 401
     return _continue()
 
@@ -307,7 +244,7 @@ def two_factor_renew():
         account = db.merge(g.account)
         if accounts.authenticate(db, account.email, request.form.get("current_password", "")[:1024],
                                  hasher=hasher_for(current_app.config), at=at) is None:
-            security_event(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=account, at=at, step="renew: wrong password")
+            _log(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=account, at=at, step="renew: wrong password")
             error = "Your current password is not right."
         else:
             two_factor.reset(db, account, actor=actor(), at=at)
