@@ -1,6 +1,5 @@
 """Sign-in pages (the password step lives in services/signin.py), password change, Manager two-factor
-and its recovery codes, sign-out,
-and accepting an invitation."""
+and its recovery codes, sign-out, and accepting an invitation."""
 from __future__ import annotations
 
 from datetime import timedelta
