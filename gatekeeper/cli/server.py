@@ -55,6 +55,9 @@ def init(instance: str, manager_email: str, setting_name: str, as_json: bool) ->
     emit(result, as_json, human)
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 def waitress_options(config) -> dict:
     """waitress settings from the configuration: bounded connections, slow clients dropped, bodies capped.
 
@@ -92,6 +95,10 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
             click.echo(f"warning: {finding.name}: {finding.detail}", err=True)
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
+    if int(app.config["TRUSTED_PROXY_HOPS"]) and host not in LOOPBACK:
+        click.echo(f"warning: TRUSTED_PROXY_HOPS is set but the server listens on {host}: a client reaching it "
+                   "directly can choose the address the sign-in throttle counts; listen on 127.0.0.1 behind the proxy",
+                   err=True)
     consumer = None
     if app.config["JOBS_URL"].startswith("sqlite:"):
         # The embedded default: no separate worker to run.

@@ -98,3 +98,11 @@ def test_doctor_fails_when_others_can_read_the_database(gk, usual_umask):
     os.chmod(gk.instance / "gatekeeper.db", 0o644)
     finding = check_private_files(app)
     assert not finding.ok and "gatekeeper.db (mode 644)" in finding.detail
+
+
+def test_serve_warns_when_it_trusts_proxy_headers_but_listens_beyond_loopback(gk, served, monkeypatch):
+    monkeypatch.setenv("GATEKEEPER_TRUSTED_PROXY_HOPS", "1")
+    quiet = gk("serve")
+    loud = gk("serve", "--host", "0.0.0.0")
+    assert "TRUSTED_PROXY_HOPS" not in quiet.stderr
+    assert "TRUSTED_PROXY_HOPS is set but the server listens on 0.0.0.0" in loud.stderr
