@@ -7,7 +7,7 @@ from consent_db import devices
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.web.current import set_device_cookie
-from gatekeeper.web.services import throttle
+from gatekeeper.web.services import signin, throttle
 
 bp = Blueprint("device", __name__, url_prefix="/device")
 
@@ -25,7 +25,8 @@ def pair():
     at = now()
     error = None
     with transaction() as db:
-        counted = throttle.count(db, key, throttle.rules_from(current_app.config).pairing, at=at)
+        caller = signin.Caller(request.remote_addr, g.device.id if g.get("device") else None)
+        counted = signin.count(db, key, throttle.rules_from(current_app.config).pairing, caller, at=at, what="pairing")
     if counted.locked:
         error = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at), "wrong pairing codes"))
         return render_template("device/pair.html", device=g.device, error=error, code=code, name=name), 429

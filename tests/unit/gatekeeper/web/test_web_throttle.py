@@ -163,3 +163,16 @@ def test_two_factor_locks_grow_with_each_lock(app, world):
         assert row.locked_until - row.window_started_at > timedelta(minutes=15)
     response = post(app, client, "/signin/two-factor", {"code": totp_now(world)})
     assert response.status_code == 429
+
+
+def test_a_pairing_lock_is_in_the_security_log_with_the_clients_address(proxied):
+    import json
+
+    build_world(proxied)
+    attacker = proxied.test_client()
+    for n in range(21):
+        post(proxied, attacker, "/device/pair", {"code": f"{n:06d}", "name": "Mine"},
+             environ_base={"REMOTE_ADDR": PROXY}, headers={"X-Forwarded-For": "203.0.113.5"})
+    with transaction(proxied) as db:
+        locks = [json.loads(d) for d in db.scalars(select(AuditEvent.details).where(AuditEvent.tag == "account:locked"))]
+    assert locks and locks[0]["what"] == "pairing" and locks[0]["address"] == "203.0.113.5"
