@@ -204,3 +204,18 @@ def test_a_manager_who_lost_the_phone_signs_in_with_a_recovery_code_and_sets_up_
     sign_in(app, late, world.manager_email)
     assert post(app, late, "/signin/two-factor", {"code": codes[2]}).status_code == 401
     assert "account:two-factor-reset" in tags(app)
+
+
+def test_recovery_codes_are_kept_only_as_salted_hashes(app, world):
+    import hashlib
+
+    from consent_db.models.signin import RecoveryCode
+
+    codes = _set_up_two_factor(app, app.test_client(), world)
+    with transaction(app) as db:
+        stored = list(db.scalars(select(RecoveryCode.code_hash)))
+    assert len(stored) == 10 and len({value.split("$")[0] for value in stored}) == 10
+    for code in codes:
+        plain = code.replace("-", "")
+        assert all(plain not in value and hashlib.sha256(plain.encode()).hexdigest()[:55] not in value
+                   for value in stored)
