@@ -36,9 +36,14 @@ def _digest(token: str) -> str:
 
 
 def request_reset(session: Session, email: str, *, at: datetime, lifetime: timedelta) -> tuple[Account, str] | None:
-    """A fresh reset token for the enabled account with this email (earlier ones stop working), else None."""
+    """A fresh reset token for the enabled account with this email (earlier ones stop working), else None.
+
+    An unknown email is logged too, so both answers cost the same writes.
+    """
     account = session.scalars(select(Account).where(Account.email == accounts.fold_email(email))).first()
     if account is None or account.disabled:
+        audit.record(session, AuditTag.ACCOUNT_PASSWORD_RESET_REQUESTED, details={"known": False}, at=at,
+                     **BY_LINK.fields())
         return None
     session.execute(update(PasswordReset).where(PasswordReset.account_id == account.id, PasswordReset.used_at.is_(None))
                     .values(used_at=utc(at)).execution_options(synchronize_session=False))
