@@ -65,7 +65,8 @@ def choose(token: str):
     if error is None:
         try:
             with transaction() as db:
-                recovery.complete_reset(db, token, new, at=at, hasher=hasher_for(current_app.config))
+                account = recovery.complete_reset(db, token, new, at=at, hasher=hasher_for(current_app.config))
+            recovery.notify_changed(mail.mailer(), account.email, "with a password-reset link")
         except recovery.InvalidReset as exc:
             return render_template("auth/reset.html", invalid=str(exc)), 404
         except accounts.WeakPassword as exc:

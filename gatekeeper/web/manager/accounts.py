@@ -103,5 +103,6 @@ def reset_password(account_id: int):
             email = account.email
     except recovery.RecoveryError as exc:
         return _page(sentence(exc), 400)
+    recovery.notify_changed(mail.mailer(), email, "reset by the Manager")
     # Shown in this response only; they choose their own at the next sign-in.
     return _page(one_time=(email, password))

@@ -19,6 +19,7 @@ from consent_db.models import Account, Role
 from consent_db.models.signin import PasswordReset
 from consent_db.timeutil import utc
 from gatekeeper.web.services import sessions
+from gatekeeper.web.services.mail import Mailer, send_in_background
 
 BY_LINK = Actor(label="password-reset link")
 
@@ -115,3 +116,15 @@ def find_account(session: Session, email: str) -> Account:
     if account is None:
         raise RecoveryError(f"There is no account for {email.strip()}.")
     return account
+
+
+CHANGED_SUBJECT = "Your Photo Gatekeeper password was changed"
+
+
+def notify_changed(sender: Mailer | None, email: str, how: str) -> None:
+    """Tell the account's owner their password changed (ASVS 2.5.5), when email is set up; never blocks."""
+    if sender is None:
+        return
+    send_in_background(sender, email, CHANGED_SUBJECT,
+                       f"The password of your Photo Gatekeeper account {email} was changed ({how}).\n\n"
+                       "If it was not you, tell the Manager at once.\n")

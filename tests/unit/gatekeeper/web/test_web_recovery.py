@@ -181,3 +181,14 @@ def test_a_reset_request_for_an_unknown_email_is_logged_too(app, world):
     app.extensions[mail.EXTENSION] = RecordingMailer()
     post(app, app.test_client(), "/signin/forgot", {"email": "nobody@nowhere.test"})
     assert tags(app)[-1] == "account:password-reset-requested"
+
+
+def test_the_owner_is_told_by_email_when_their_password_changes(app, world, manager, parent):
+    app.config["PUBLIC_URL"] = PUBLIC_URL
+    app.extensions[mail.EXTENSION] = mailer = RecordingMailer()
+    post(app, parent, "/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD,
+                                            "confirm_password": NEW_PASSWORD})
+    post(app, manager, f"/manager/accounts/{world.other_parent_id}/reset-password")
+    sent = mailer.wait(2)
+    assert sorted(to for to, _, _ in sent) == sorted([world.parent_email, world.other_parent_email])
+    assert all(subject == "Your Photo Gatekeeper password was changed" for _, subject, _ in sent)
