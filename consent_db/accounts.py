@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from consent_db import audit
 from consent_db.audit import SYSTEM, Actor, AuditTag
-from consent_db.models import Account, PersonKind, Role
+from consent_db import password_policy
+from consent_db.models import Account, Guardian, Person, PersonKind, Role
 from consent_db.records import EMAIL_RE, get_guardian, get_person
 from consent_db.timeutil import now, utc
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 1024
+MIN_PASSWORD_LENGTH = password_policy.MIN_LENGTH
+MAX_PASSWORD_LENGTH = password_policy.MAX_LENGTH
 
 
 class AccountError(Exception):
@@ -33,7 +34,7 @@ class DuplicateAccount(AccountError):
 
 
 class WeakPassword(AccountError):
-    """The password is too short, too long or blank."""
+    """The password is too short, too long, common, or contains the account's name or email."""
 
 
 class InvalidAccount(AccountError):
@@ -45,25 +46,59 @@ def default_hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
+def _dummy_hash_for(parameters) -> str:
+    time_cost, memory_cost, parallelism, hash_len, salt_len, kind = parameters
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism,
+                          hash_len=hash_len, salt_len=salt_len, type=kind).hash(secrets.token_urlsafe(16))
+
+
 def _dummy_hash(hasher: PasswordHasher) -> str:
-    return hasher.hash(secrets.token_urlsafe(16))
+    """A hash made once per set of cost parameters (hashers are built per request), so checking an
+    unknown email costs exactly one Argon2 run, like checking a known one."""
+    return _dummy_hash_for((hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len,
+                            hasher.salt_len, hasher.type))
+
+
+def fold_email(email: str) -> str:
+    """An email as accounts and guardians compare it: trimmed and case-folded (no validation)."""
+    return (email or "").strip().casefold()
 
 
 def normalise_email(email: str) -> str:
-    """Lower-case and trimmed; raises InvalidAccount when it is not an email address."""
-    clean = (email or "").strip().lower()
+    """Trimmed and case-folded; raises InvalidAccount when it is not an email address."""
+    clean = fold_email(email)
     if not EMAIL_RE.match(clean) or len(clean) > 320:
         raise InvalidAccount(f"{email!r} is not an email address")
     return clean
 
 
-def check_password(password: str) -> None:
-    """Raises WeakPassword unless the password is acceptable."""
-    if not password or not password.strip() or len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+def check_password(password: str, *, context: tuple[str, ...] = ()) -> None:
+    """Raises WeakPassword unless the password fits the policy; context: the account's email and names."""
+    try:
+        password_policy.check(password, context=context)
+    except password_policy.PasswordRefused as exc:
+        raise WeakPassword(str(exc)) from None
+
+
+def password_context(session: Session, account: Account | None = None, *, email: str = "",
+                     person_id: int | None = None, guardian_id: int | None = None) -> tuple[str, ...]:
+    """The words a password of this account must not contain: its email and its person's or guardian's name."""
+    if account is not None:
+        email, person_id, guardian_id = account.email, account.person_id, account.guardian_id
+    words = [email]
+    guardian = session.get(Guardian, guardian_id) if guardian_id is not None else None
+    person = session.get(Person, person_id) if person_id is not None else None
+    if guardian is not None:
+        words.append(guardian.name)
+    if person is not None:
+        words += [person.first_name, person.surname]
+    return tuple(w for w in words if w)
+
+
+def email_in_use(session: Session, email: str) -> bool:
+    """Whether an account signs in with this email."""
+    return session.scalar(select(Account.id).where(Account.email == fold_email(email))) is not None
 
 
 def _check_links(session: Session, setting_id: int, role: Role, person_id: int | None, guardian_id: int | None) -> None:
@@ -91,8 +126,9 @@ def create_account(
     except ValueError:
         raise InvalidAccount(f"role {role!r} is not one of: manager, staff, parent") from None
     email = normalise_email(email)
-    check_password(password)
     _check_links(session, setting_id, role, person_id, guardian_id)
+    check_password(password, context=password_context(session, email=email, person_id=person_id,
+                                                      guardian_id=guardian_id))
     if session.scalar(select(Account.id).where(Account.email == email)) is not None:
         raise DuplicateAccount(f"an account for {email} already exists")
     account = Account(
@@ -112,7 +148,7 @@ def authenticate(
 ) -> Account | None:
     """The enabled account with this email and password, else None; takes about as long either way."""
     hasher = hasher or default_hasher()
-    clean = (email or "").strip().lower()
+    clean = fold_email(email)
     account = session.scalars(select(Account).where(Account.email == clean)).first()
     stored = account.password_hash if account is not None else _dummy_hash(hasher)
     try:
@@ -136,7 +172,7 @@ def set_password(
     account = session.get(Account, account_id)
     if account is None:
         raise InvalidAccount(f"there is no account {account_id}")
-    check_password(new_password)
+    check_password(new_password, context=password_context(session, account))
     account.password_hash = (hasher or default_hasher()).hash(new_password)
     account.must_change_password = must_change
     session.flush()

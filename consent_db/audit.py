@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from consent_db.models import AuditChainHead, AuditEvent
@@ -50,6 +50,13 @@ class AuditTag(StrEnum):
     ACCOUNT_TWO_FACTOR_ENROLLED = "account:two-factor-enrolled"
     ACCOUNT_SIGNED_IN = "account:signed-in"
     ACCOUNT_SIGN_IN_FAILED = "account:sign-in-failed"
+    ACCOUNT_LOCKED = "account:locked"
+    ACCOUNT_TWO_FACTOR_FAILED = "account:two-factor-failed"
+    ACCOUNT_TWO_FACTOR_RESET = "account:two-factor-reset"
+    ACCOUNT_RECOVERY_CODE_USED = "account:recovery-code-used"
+    ACCOUNT_PASSWORD_RESET = "account:password-reset"
+    ACCOUNT_PASSWORD_RESET_REQUESTED = "account:password-reset-requested"
+    ACCOUNT_INVITATION_CANCELLED = "account:invitation-cancelled"
     DEVICE_PAIRING_CODE_ISSUED = "device:pairing-code-issued"
     DEVICE_PAIRED = "device:paired"
     DEVICE_RENAMED = "device:renamed"
@@ -135,7 +142,13 @@ def lock_chain(session: Session) -> AuditChainHead:
     Every audited write takes this lock, so a check-then-create step that takes it first (before
     its check) cannot interleave with another one on PostgreSQL.
     """
-    # FOR UPDATE serialises writers on PostgreSQL; SQLite already allows one writer at a time.
+    # FOR UPDATE serialises writers on PostgreSQL. On SQLite a read starts no transaction (pysqlite
+    # begins one at the first write), so a plain read could see a head another writer is replacing:
+    # a no-op write first takes SQLite's single write lock, and the read then sees the latest head.
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                        .values(last_event_id=AuditChainHead.last_event_id)
+                        .execution_options(synchronize_session=False))
     head = session.scalars(
         select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
     ).one_or_none()

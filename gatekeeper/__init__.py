@@ -21,6 +21,9 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
     from gatekeeper.jobs import runner as jobs_runner
     from gatekeeper.jobs.tasks import TASKS
 
+    # Every gatekeeper process (serve, gunicorn workers, worker, commands) builds the app: from here on
+    # what it creates (databases, WAL files, quarantine) is private, and what exists is made so.
+    instance.private_umask()
     settings = config_module.load(instance_dir or (config or {}).get("INSTANCE_PATH"), overrides=config)
     folder = Path(settings["INSTANCE_PATH"])
     if "SECRET_KEY" not in settings or "DATA_KEY" not in settings:
@@ -37,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
     )
     app.config.update(settings)
     database.init_app(app)
+    instance.make_private(app.config)
     jobs = jobs_runner.init_app(app, TASKS)
     app_context.init_app(app, enqueue=jobs.enqueue)
     web.init_app(app)

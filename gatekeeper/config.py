@@ -54,13 +54,28 @@ def _defaults(instance: Path) -> dict[str, Any]:
         # Argon2id cost; tests lower it, production keeps argon2-cffi's recommended values.
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
-        # Sign-in throttling: failures allowed per window, and the lock that follows.
+        # Sign-in throttling: attempts allowed per window for one email from one address (and two-factor
+        # codes per account), for unknown emails per address and everywhere (pairing codes per address);
+        # then a lock of one window, doubling with each lock in a row. A known account is never locked
+        # for everyone.
         "THROTTLE_ACCOUNT_FAILURES": 5,
         "THROTTLE_ADDRESS_FAILURES": 20,
+        "THROTTLE_UNKNOWN_FAILURES": 500,
         "THROTTLE_WINDOW_MINUTES": 15,
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust no such header).
+        "TRUSTED_PROXY_HOPS": 0,
+        # Staff and Manager sessions end after this long without a request.
+        "IDLE_MINUTES": 30,
+        # A password-reset link works once, for this long.
+        "PASSWORD_RESET_MINUTES": 60,
+        # The built-in server (gatekeeper serve): open connections, seconds a silent client is kept.
+        "SERVER_CONNECTION_LIMIT": 100,
+        "SERVER_CHANNEL_TIMEOUT": 30,
+        "SERVER_THREADS": 8,
         # Invitation links to set a password work once and expire.
         "INVITATION_DAYS": 7,
-        # The address people reach the service at, for links in emails; empty: the request's own.
+        # The address people reach the service at, for links (invitations, password resets); empty: no
+        # link is shown or sent (the Host header of a request is never trusted for them).
         "PUBLIC_URL": "",
         # Empty: no email is sent and the Manager hands the invitation link over.
         "SMTP_HOST": "",

@@ -79,6 +79,17 @@ def check_key_rotation(app: Flask) -> Finding:
     return Finding("instance key", True, "no key rotation in progress")
 
 
+def check_private_files(app: Flask) -> Finding:
+    """The instance folder, databases, WAL files, jobs.db, secrets and quarantine are private (0600/0700)."""
+    from gatekeeper.instance import exposed_paths
+
+    exposed = exposed_paths(app.config)
+    if exposed:
+        return Finding("private files", False, "other users can read or write: " + ", ".join(exposed)
+                       + ": run 'chmod 600' on files and 'chmod 700' on folders (or restart the service)")
+    return Finding("private files", True, "instance folder, databases, secrets and quarantine are private")
+
+
 def check_face_models(app: Flask) -> Finding:
     """The configured detector and recogniser load from their pinned, checked model files."""
     from gatekeeper.faces.models import ModelError
@@ -215,6 +226,7 @@ CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_jobs,
     check_quarantine,
     check_key_rotation,
+    check_private_files,
     check_face_models,
     check_media,
     check_records,

@@ -34,8 +34,8 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def create_secrets(folder: Path) -> bool:
-    """Make the folder and its secrets if they do not exist yet; True when they were made."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Make the folder (private) and its secrets if they do not exist yet; True when they were made."""
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
     path = folder / SECRETS_FILE
     if path.exists():
         return False
@@ -136,3 +136,59 @@ def finish_key_rotation(folder: Path, new_key: bytes) -> None:
         raise InstanceError(f"{path} has no key rotation in progress for this key; nothing was changed")
     payload["data_key"] = payload.pop(PENDING_FIELD)
     _replace_private(folder, payload)
+
+
+PRIVATE_UMASK = 0o077
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+# The instance folder when a channel folder inside it must stay reachable by a web server running
+# as another user: others may pass through, never list it nor read what it holds.
+PASSABLE_FOLDER = 0o711
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_umask() -> None:
+    """Make every file and folder this process creates from now on private to its user (0600/0700)."""
+    os.umask(PRIVATE_UMASK)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:":
+        return None
+    return Path(url[len(prefix):].split("?", 1)[0])
+
+
+def private_paths(config) -> list[tuple[Path, int]]:
+    """The instance's paths that must be private, with the mode each should have (existing ones only)."""
+    folder = Path(config["INSTANCE_PATH"])
+    channels = Path(config.get("CHANNELS_DIR") or folder / "channels")
+    folder_mode = PASSABLE_FOLDER if folder in channels.parents else PRIVATE_FOLDER
+    paths: list[tuple[Path, int]] = [(folder, folder_mode), (folder / SECRETS_FILE, PRIVATE_FILE)]
+    for url in (config.get("DATABASE_URL", ""), config.get("JOBS_URL", "")):
+        database = _sqlite_file(url)
+        if database is not None:
+            paths.append((database, PRIVATE_FILE))
+            paths += [(Path(f"{database}{side}"), PRIVATE_FILE) for side in SQLITE_SIDE_FILES]
+    if config.get("QUARANTINE_DIR") and not config.get("QUARANTINE_URL"):
+        paths.append((Path(config["QUARANTINE_DIR"]), PRIVATE_FOLDER))
+    return [(path, mode) for path, mode in paths if path.exists()]
+
+
+def make_private(config) -> None:
+    """chmod the instance folder, databases (and their WAL/SHM), jobs.db, secrets and quarantine private."""
+    for path, mode in private_paths(config):
+        try:
+            os.chmod(path, mode)
+        except PermissionError:
+            pass  # not ours to change: `gatekeeper doctor` reports it
+
+
+def exposed_paths(config) -> list[str]:
+    """Private paths that other users can read or write ("path (mode 644)"), for `doctor`."""
+    found = []
+    for path, mode in private_paths(config):
+        actual = path.stat().st_mode & 0o777
+        if actual & 0o077 & ~mode:
+            found.append(f"{path} (mode {actual:o})")
+    return found

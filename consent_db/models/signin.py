@@ -1,4 +1,5 @@
-"""Web sign-in state: server-side sessions, sign-in throttle counters, and one-time invitations."""
+"""Web sign-in state: server-side sessions, sign-in throttle counters, one-time invitations,
+password-reset links and two-factor recovery codes."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,10 +35,15 @@ class WebSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A two-factor key being set up, sealed with the data key: kept here, never in the browser's cookie.
+    pending_totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
 
 
 class SignInThrottle(Base):
-    """Failed sign-ins counted per key ("account:<email>" or "address:<ip>") within a window."""
+    """Attempts counted per key (an email and address pair, a two-factor account, ...) within a window.
+
+    lockouts counts the locks in a row, so each lock lasts twice as long as the one before.
+    """
 
     __tablename__ = "sign_in_throttle"
 
@@ -45,6 +51,7 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(sa.Integer)
     window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lockouts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
 
 class Invitation(Base):
@@ -64,3 +71,29 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="RESTRICT"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PasswordReset(Base):
+    """A one-time, expiring link to choose a new password; only the token's SHA-256 is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RecoveryCode(Base):
+    """One single-use two-factor recovery code, shown once at set-up; only its keyed hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

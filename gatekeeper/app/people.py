@@ -13,6 +13,7 @@ from consent_db.models import Channel, Guardian, GuardianLink, Person, PersonKin
 from consent_db.timeutil import start_of
 from gatekeeper.app import policy
 from gatekeeper.app.events import ConsentLapses, GuardianLinked, LeavingDateSet, PeopleImported
+from gatekeeper.app.guardian_link import link_guardian
 from gatekeeper.app.people_view import PersonPage, person_page
 from gatekeeper.app.policy import Action
 from gatekeeper.app.principal import Principal
@@ -87,14 +88,18 @@ class GuardianLine:
 
 
 def add_guardian(uow: UnitOfWork, principal: Principal, *, child_id: int, name: str, email: str,
-                 phone: str | None = None, parental_responsibility: bool) -> Guardian:
-    """Link a guardian (new, or found by email) to a child of the setting; raises RecordsError or PolicyError."""
+                 phone: str | None = None, parental_responsibility: bool,
+                 confirmed_guardian_id: int | None = None) -> Guardian:
+    """Link a guardian (new, or found by email) to a child of the setting.
+
+    Raises NeedsConfirmation (another family's guardian has that email, unless confirmed_guardian_id
+    names them), RecordsError or PolicyError.
+    """
     policy.require(principal, Action.GUARDIANS_WRITE)
     with uow:
-        guardian = records.add_guardian(uow.session, setting_id=principal.setting_id, name=name, email=email,
-                                        child_id=child_id, phone=phone,
-                                        parental_responsibility=parental_responsibility, actor=principal.actor,
-                                        at=uow.at)
+        guardian = link_guardian(uow.session, setting_id=principal.setting_id, name=name, email=email,
+                                 child_id=child_id, phone=phone, parental_responsibility=parental_responsibility,
+                                 actor=principal.actor, confirmed_guardian_id=confirmed_guardian_id, at=uow.at)
         uow.emit(GuardianLinked(principal.setting_id, child_id, guardian.id, parental_responsibility))
     return guardian
 

@@ -99,13 +99,18 @@ ROUTES: dict[str, Action] = {
     "auth.accept_invitation": Action.PUBLIC,
     "auth.two_factor": Action.PUBLIC,
     "auth.two_factor_setup": Action.PUBLIC,
+    "auth.two_factor_renew": Action.OWN_ACCOUNT,
+    "password_reset.forgot": Action.PUBLIC,
+    "password_reset.choose": Action.PUBLIC,
     "auth.password": Action.OWN_ACCOUNT,
     "auth.signout": Action.OWN_ACCOUNT,
     "device.pair": Action.PUBLIC,
     "device.status": Action.PUBLIC,
+    "manager_accounts.cancel_invitation": Action.ACCOUNTS_MANAGE,
     "manager_accounts.disable": Action.ACCOUNTS_MANAGE,
     "manager_accounts.invite": Action.ACCOUNTS_MANAGE,
     "manager_accounts.list_accounts": Action.ACCOUNTS_MANAGE,
+    "manager_accounts.reset_password": Action.ACCOUNTS_MANAGE,
     "manager_audit.events": Action.AUDIT_READ,
     "manager_audit.export": Action.AUDIT_READ,
     "manager_audit.verify": Action.AUDIT_READ,
@@ -181,6 +186,8 @@ COMMANDS: dict[str, Action] = {
     "consent show": Action.CONSENT_READ,
     "audit verify": Action.AUDIT_READ,
     "audit list": Action.AUDIT_READ,
+    "accounts reset-password": Action.INSTANCE_ADMIN,
+    "accounts reset-two-factor": Action.INSTANCE_ADMIN,
 }
 
 

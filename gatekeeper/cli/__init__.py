@@ -65,6 +65,8 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand("channels", "gatekeeper.cli.records", "channels", "The setting's official channels."),
     LazyCommand("consent", "gatekeeper.cli.records", "consent", "Consent decisions and what is in force."),
     LazyCommand("audit", "gatekeeper.cli.audit", "audit", "The append-only, hash-chained audit log."),
+    LazyCommand("accounts", "gatekeeper.cli.accounts", "accounts",
+                "Reset an account's password or two-factor sign-in."),
 )
 _BY_NAME = {command.name: command for command in COMMANDS}
 

@@ -87,6 +87,30 @@ def init(instance: str, manager_email: str, setting_name: str, as_json: bool) ->
     emit(result, as_json, human)
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def waitress_options(config) -> dict:
+    """waitress settings from the configuration: bounded connections, slow clients dropped, bodies capped.
+
+    waitress reads a whole body before the app sees the request, so its cap is the largest any route
+    takes (uploads); form routes are held to MAX_CONTENT_LENGTH by the app's middleware, and a reverse
+    proxy should cap each route before it reaches us (see the README).
+    """
+    hops = int(config["TRUSTED_PROXY_HOPS"])
+    return {
+        "max_request_body_size": max(int(config["MAX_UPLOAD_BYTES"]), int(config["MAX_REFERENCE_PHOTO_BYTES"]),
+                                     int(config["MAX_CONTENT_LENGTH"])),
+        "max_request_header_size": 64 * 1024,
+        "connection_limit": int(config["SERVER_CONNECTION_LIMIT"]),
+        "channel_timeout": int(config["SERVER_CHANNEL_TIMEOUT"]),
+        "threads": int(config["SERVER_THREADS"]),
+        # Behind our own proxies the app reads X-Forwarded-* (ProxyFix, TRUSTED_PROXY_HOPS deep), so
+        # waitress must pass them on; with no proxy configured waitress removes them.
+        "clear_untrusted_proxy_headers": hops == 0,
+    }
+
+
 @click.command()
 @instance_option
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
@@ -104,6 +128,10 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
     _recover(app)
+    if int(app.config["TRUSTED_PROXY_HOPS"]) and host not in LOOPBACK:
+        click.echo(f"warning: TRUSTED_PROXY_HOPS is set but the server listens on {host}: a client reaching it "
+                   "directly can choose the address the sign-in throttle counts; listen on 127.0.0.1 behind the proxy",
+                   err=True)
     consumer = None
     if app.config["JOBS_URL"].startswith("sqlite:"):
         # The embedded default: no separate worker to run.
@@ -113,13 +141,7 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     click.echo(f"Photo Gatekeeper on http://{host}:{port}/ (instance {instance})")
     try:
-        waitress.serve(
-            app,
-            host=host,
-            port=port,
-            max_request_body_size=int(app.config["MAX_UPLOAD_BYTES"]),
-            threads=8,
-        )
+        waitress.serve(app, host=host, port=port, **waitress_options(app.config))
     finally:
         if consumer is not None:
             stop_embedded_consumer(consumer)

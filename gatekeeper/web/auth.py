@@ -1,47 +1,36 @@
-"""Sign-in (throttled, staff only on a registered tablet), password change, Manager two-factor, sign-out,
-and accepting an invitation."""
+"""Sign-in pages (the password step lives in services/signin.py), password change, Manager two-factor
+and its recovery codes, sign-out, and accepting an invitation."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from consent_db import accounts, audit
+from consent_db import accounts
 from consent_db.audit import AuditTag
 from consent_db.models import Role, SessionStage
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.web.current import SESSION_KEY, actor, safe_next
-from gatekeeper.web.services import invitations, sessions, throttle, two_factor
+from gatekeeper.web.services import invitations, mail, recovery, sessions, throttle, two_factor
+from gatekeeper.web.services import signin as signin_service
 from gatekeeper.web.services.passwords import hasher_for
 
 bp = Blueprint("auth", __name__)
 
-WRONG = "The email or password is not right."
-NO_DEVICE = ("Staff can only sign in on one of the setting's registered tablets, and this device is not "
-             "registered (or its registration was revoked). Ask the Manager to pair it.")
 HOME = {Role.MANAGER: "manager_queue.queue", Role.STAFF: "staff.upload", Role.PARENT: "parents.family"}
-PENDING_TOTP = "pending_totp_secret"
 
 
-def _policy() -> throttle.Policy:
-    cfg = current_app.config
-    return throttle.Policy(int(cfg["THROTTLE_ACCOUNT_FAILURES"]), int(cfg["THROTTLE_ADDRESS_FAILURES"]),
-                           timedelta(minutes=int(cfg["THROTTLE_WINDOW_MINUTES"])))
+def _rules() -> throttle.Rules:
+    return throttle.rules_from(current_app.config)
 
 
-def _first_stage(account) -> SessionStage:
-    if account.must_change_password:
-        return SessionStage.CHANGE_PASSWORD
-    if account.role is Role.MANAGER:
-        return SessionStage.TOTP if account.totp_secret else SessionStage.TOTP_SETUP
-    return SessionStage.READY
+def _caller() -> signin_service.Caller:
+    return signin_service.Caller(request.remote_addr, g.device.id if g.get("device") else None)
 
 
-def _after_password_stage(account) -> SessionStage:
-    if account.role is Role.MANAGER:
-        return SessionStage.TOTP if account.totp_secret else SessionStage.TOTP_SETUP
-    return SessionStage.READY
+def _log(db, tag: AuditTag, *, account=None, at, **details) -> None:
+    signin_service.security_event(db, tag, _caller(), account=account, at=at, **details)
 
 
 def _continue(next_url: str | None = None):
@@ -69,40 +58,16 @@ def signin():
         if g.get("account") is not None:
             return _continue(request.args.get("next"))
         return render_template("auth/signin.html", next=safe_next(request.args.get("next")))
-    email = request.form.get("email", "")
-    password = request.form.get("password", "")
+    email = request.form.get("email", "")[:320]
     next_url = safe_next(request.form.get("next"))
-    keys = throttle.keys_for(email, request.remote_addr)
-    at = now()
-    with transaction() as db:
-        try:
-            throttle.check(db, keys, at=at)
-        except throttle.Throttled as exc:
-            return render_template("auth/signin.html", error=str(exc), email=email, next=next_url), 429
-        account = accounts.authenticate(db, email, password, hasher=hasher_for(current_app.config), at=at)
-        device = g.device
-        if account is None:
-            throttle.record_failure(db, keys, _policy(), at=at)
-            audit.record(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, details={"reason": "wrong email or password"},
-                         device_id=device.id if device else None, at=at)
-            error, status = WRONG, 401
-        elif account.role is Role.STAFF and device is None:
-            audit.record(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, subject=f"account:{account.id}",
-                         setting_id=account.setting_id, details={"reason": "not a registered device"}, at=at)
-            error, status = NO_DEVICE, 403
-        else:
-            throttle.clear(db, keys[0])
-            stage = _first_stage(account)
-            token = sessions.start(db, account, stage=stage, device_id=device.id if device else None, at=at,
-                                   lifetime=timedelta(hours=int(current_app.config["SESSION_HOURS"])))
-            audit.record(db, AuditTag.ACCOUNT_SIGNED_IN, subject=f"account:{account.id}",
-                         setting_id=account.setting_id, details={"stage": stage.value},
-                         actor_account_id=account.id, device_id=device.id if device else None, at=at)
-            error = None
-    if error:
-        return render_template("auth/signin.html", error=error, email=email, next=next_url), status
+    outcome = signin_service.sign_in(
+        transaction, email=email, password=request.form.get("password", "")[:1024], caller=_caller(),
+        rules=_rules(), hasher=hasher_for(current_app.config), at=now(),
+        lifetime=timedelta(hours=int(current_app.config["SESSION_HOURS"])))
+    if outcome.error:
+        return render_template("auth/signin.html", error=outcome.error, email=email, next=next_url), outcome.status
     session.clear()  # a fresh session (and CSRF token) at each sign-in
-    session[SESSION_KEY] = token
+    session[SESSION_KEY] = outcome.token
     if next_url:
         session["next"] = next_url
     return redirect(url_for("auth.home"))
@@ -153,10 +118,12 @@ def password():
         if error is None:
             current = db.merge(g.web_session)
             sessions.end_all(db, at=at, account_id=account.id, keep_id=current.id)
-            sessions.advance(db, current, _after_password_stage(account) if forced else SessionStage.READY)
+            session[SESSION_KEY] = sessions.advance(
+                db, current, signin_service.after_password_stage(account) if forced else SessionStage.READY)
             g.web_session = current
     if error:
         return render_template("auth/password.html", forced=forced, error=error), 400
+    recovery.notify_changed(mail.mailer(), g.account.email, "by you, signed in")
     flash("Your password is changed.", "info")
     return _continue()
 
@@ -166,26 +133,44 @@ def two_factor_setup():
     stop = _need_stage(SessionStage.TOTP_SETUP)
     if stop is not None:
         return stop
-    secret = session.get(PENDING_TOTP) or two_factor.new_secret()
-    session[PENDING_TOTP] = secret
-    error = None
-    if request.method == "POST":
-        with transaction() as db:
+    data_key = current_app.config["DATA_KEY"]
+    at = now()
+    error = codes = None
+    with transaction() as db:
+        current = db.merge(g.web_session)
+        secret = two_factor.pending_secret(db, current, data_key=data_key)
+        if request.method == "POST":
             try:
-                two_factor.enrol(db, db.merge(g.account), secret, request.form.get("code", ""),
-                                 data_key=current_app.config["DATA_KEY"], actor=actor())
+                account = db.merge(g.account)
+                two_factor.enrol(db, account, secret, request.form.get("code", ""), data_key=data_key, actor=actor())
             except two_factor.TwoFactorError as exc:
                 error = str(exc)
+                _log(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=g.account, at=at, step="set-up")
             else:
-                current = db.merge(g.web_session)
-                sessions.advance(db, current, SessionStage.READY)
-                g.web_session = current
-        if error is None:
-            session.pop(PENDING_TOTP, None)
-            flash("Two-factor sign-in is set up. You will need a code from your app each time you sign in.", "info")
-            return _continue()
+                current.pending_totp_secret = None
+                codes = two_factor.new_recovery_codes(db, account, at=at)
+                session[SESSION_KEY] = sessions.advance(db, current, SessionStage.READY)
+        g.web_session = current
+    if codes is not None:
+        # Shown once, in this response only: only their hashes are kept.
+        return render_template("auth/recovery_codes.html", codes=codes)
     return render_template("auth/two_factor_setup.html", secret=two_factor.grouped(secret),
                            uri=two_factor.provisioning_uri(secret, g.account.email), error=error), (400 if error else 200)
+
+
+def _check_second_factor(db, account_id: int, code: str, at) -> str | None:
+    """None when the code (or a recovery code) is right, else the plain-words reason; raises nothing."""
+    try:
+        if two_factor.CODE_RE.match("".join(code.split())):
+            two_factor.verify(db, account_id, code, data_key=current_app.config["DATA_KEY"], at=at)
+        else:
+            left = two_factor.use_recovery_code(db, account_id, code, at=at)
+            _log(db, AuditTag.ACCOUNT_RECOVERY_CODE_USED, account=g.account, at=at, left=left)
+            flash(f"You signed in with a recovery code; {left} are left. If your phone is lost, set up two-factor "
+                  "again from the Accounts page.", "info")
+    except two_factor.TwoFactorError as exc:
+        return str(exc)
+    return None
 
 
 @bp.route("/signin/two-factor", methods=["GET", "POST"], endpoint="two_factor")
@@ -196,23 +181,23 @@ def two_factor_check():
     if request.method == "GET":
         return render_template("auth/two_factor.html")
     at = now()
-    keys = [f"account:totp:{g.account.id}"]
-    error = None
+    key = f"totp:{g.account.id}"
     with transaction() as db:
-        try:
-            throttle.check(db, keys, at=at)
-            two_factor.verify(db, g.account.id, request.form.get("code", ""), data_key=current_app.config["DATA_KEY"],
-                              at=at)
-        except (throttle.Throttled, two_factor.TwoFactorError) as exc:
-            error = str(exc)
-            if isinstance(exc, two_factor.TwoFactorError):
-                throttle.record_failure(db, keys, _policy(), at=at)
-        else:
-            throttle.clear(db, keys[0])
+        counted = signin_service.count(db, key, _rules().two_factor, _caller(), at=at, account=g.account,
+                                       what="two-factor")
+    if counted.locked:
+        message = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at), "wrong codes"))
+        return render_template("auth/two_factor.html", error=message), 429
+    with transaction() as db:
+        error = _check_second_factor(db, g.account.id, request.form.get("code", "")[:64], at)
+        if error is None:
+            throttle.clear(db, key)
             current = db.merge(g.web_session)
-            sessions.advance(db, current, SessionStage.READY)
+            session[SESSION_KEY] = sessions.advance(db, current, SessionStage.READY)
             g.web_session = current
-    if error:
+    if error is not None:
+        with transaction() as db:
+            _log(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=g.account, at=at, step="sign-in")
         return render_template("auth/two_factor.html", error=error), 401
     return _continue()
 
@@ -242,3 +227,32 @@ def accept_invitation(token: str):
         return render_template("auth/invitation.html", email=email, role=role, token=token, error=error), 400
     flash("Your password is set. Sign in with your email and new password.", "info")
     return redirect(url_for("auth.signin"))
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor_renew")
+def two_factor_renew():
+    """A Manager who lost the phone (and signed in with a recovery code) sets two-factor up again."""
+    stop = _need_stage(SessionStage.READY)
+    if stop is not None:
+        return stop
+    if g.account.role is not Role.MANAGER:
+        return redirect(url_for("auth.home"))
+    if request.method == "GET":
+        return render_template("auth/two_factor_renew.html")
+    at = now()
+    with transaction() as db:
+        account = db.merge(g.account)
+        if accounts.authenticate(db, account.email, request.form.get("current_password", "")[:1024],
+                                 hasher=hasher_for(current_app.config), at=at) is None:
+            _log(db, AuditTag.ACCOUNT_TWO_FACTOR_FAILED, account=account, at=at, step="renew: wrong password")
+            error = "Your current password is not right."
+        else:
+            two_factor.reset(db, account, actor=actor(), at=at)
+            current = db.merge(g.web_session)
+            sessions.end_all(db, at=at, account_id=account.id, keep_id=current.id)
+            session[SESSION_KEY] = sessions.advance(db, current, SessionStage.TOTP_SETUP)
+            g.web_session = current
+            error = None
+    if error:
+        return render_template("auth/two_factor_renew.html", error=error), 400
+    return redirect(url_for("auth.two_factor_setup"))

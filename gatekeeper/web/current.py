@@ -39,7 +39,8 @@ def _load() -> None:
         device = devices.device_for_token(db, device_token) if device_token else None
         if device is not None and (device.last_seen_at is None or at - device.last_seen_at > TOUCH_EVERY):
             devices.touch(db, device.id, at=at)
-        found = sessions.find(db, token, at=at) if token else None
+        idle = sessions.idle_limits(int(current_app.config["IDLE_MINUTES"]))
+        found = sessions.find(db, token, at=at, idle=idle) if token else None
         if found is not None and found.account.role is Role.STAFF and (
             device is None or found.web_session.device_id != device.id
         ):

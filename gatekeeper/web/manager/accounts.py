@@ -1,5 +1,5 @@
-"""Staff, parent and Manager accounts: invitations (emailed when SMTP is set up, else shown to hand over)
-and disabling."""
+"""Staff, parent and Manager accounts: invitations (emailed when SMTP is set up, else shown to hand over;
+links only from PUBLIC_URL), cancelling them, resetting a staff member's or parent's password, disabling."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,12 +14,15 @@ from gatekeeper.database import transaction
 from gatekeeper.web.current import actor
 from gatekeeper.web.forms import int_field, sentence
 from gatekeeper.web.manager import manager_blueprint, setting_id
-from gatekeeper.web.services import account_admin, invitations, mail
+from gatekeeper.web.services import account_admin, invitations, mail, recovery
+from gatekeeper.web.services.passwords import hasher_for
+from gatekeeper.web.services.public_links import NoPublicUrl, public_link
 
 bp = manager_blueprint("manager_accounts", __name__, "/manager/accounts")
 
 
-def _page(error: str | None = None, status: int = 200, link: str | None = None, sent_to: str | None = None):
+def _page(error: str | None = None, status: int = 200, link: str | None = None, sent_to: str | None = None,
+          one_time: tuple[str, str] | None = None):
     at = now()
     with transaction() as db:
         rows = account_admin.list_accounts(db, setting_id=setting_id())
@@ -31,7 +34,7 @@ def _page(error: str | None = None, status: int = 200, link: str | None = None, 
                                            .order_by(Guardian.name)) if g.id not in linked_guardians]
         waiting = invitations.pending(db, setting_id=setting_id(), at=at)
     return render_template("manager/accounts.html", accounts=rows, staff=staff, guardians=guardians,
-                           waiting=waiting, error=error, link=link, sent_to=sent_to), status
+                           waiting=waiting, error=error, link=link, sent_to=sent_to, one_time=one_time), status
 
 
 @bp.get("")
@@ -39,14 +42,13 @@ def list_accounts():
     return _page()
 
 
-def _link(token: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return base.rstrip("/") + url_for("auth.accept_invitation", token=token)
-
-
 @bp.post("/invite")
 def invite():
     role = request.form.get("role", "")
+    if not current_app.config.get("PUBLIC_URL"):
+        # Never from the Host header: whoever sends the request chooses it.
+        return _page(sentence(NoPublicUrl("Set PUBLIC_URL (the address people reach this service at, e.g. "
+                                          "https://photos.example.org) before inviting anyone")), 400)
     try:
         with transaction() as db:
             row, token = invitations.invite(
@@ -57,7 +59,7 @@ def invite():
             email = row.email
     except (invitations.InvitationError, accounts.AccountError, records.RecordsError) as exc:
         return _page(sentence(exc), 400)
-    link = _link(token)
+    link = public_link("auth.accept_invitation", token=token)
     sender = mail.mailer()
     if sender is not None:
         try:
@@ -78,3 +80,29 @@ def disable(account_id: int):
         return _page(sentence(exc), 400)
     flash(f"{account.email} can no longer sign in.", "info")
     return redirect(url_for(".list_accounts"))
+
+
+@bp.post("/invitations/<int:invitation_id>/cancel")
+def cancel_invitation(invitation_id: int):
+    try:
+        with transaction() as db:
+            row = invitations.cancel(db, invitation_id, setting_id=setting_id(), actor=actor(), at=now())
+            email = row.email
+    except invitations.InvitationError as exc:
+        return _page(sentence(exc), 400)
+    flash(f"The invitation for {email} is cancelled: its link no longer works.", "info")
+    return redirect(url_for(".list_accounts"))
+
+
+@bp.post("/<int:account_id>/reset-password")
+def reset_password(account_id: int):
+    try:
+        with transaction() as db:
+            account, password = recovery.manager_resets(db, account_id, setting_id=setting_id(), actor=actor(),
+                                                        at=now(), hasher=hasher_for(current_app.config))
+            email = account.email
+    except recovery.RecoveryError as exc:
+        return _page(sentence(exc), 400)
+    recovery.notify_changed(mail.mailer(), email, "reset by the Manager")
+    # Shown in this response only; they choose their own at the next sign-in.
+    return _page(one_time=(email, password))

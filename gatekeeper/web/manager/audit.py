@@ -26,6 +26,13 @@ def _filters() -> dict:
     return {"tag_prefix": tag or None, "subject": subject or None}
 
 
+def _shown_filters() -> dict:
+    """Only the known filter keys, for the form and the CSV link: other query keys (url_for's _external,
+    _scheme, endpoint...) would change the link or crash the page."""
+    found = _filters()
+    return {key: value for key, value in (("tag", found["tag_prefix"]), ("subject", found["subject"])) if value}
+
+
 def _events(limit: int) -> list:
     with transaction() as db:
         rows = audit.list_events(db, limit=limit, **_filters())
@@ -36,7 +43,7 @@ def _events(limit: int) -> list:
 @bp.get("")
 def events():
     tags = sorted({tag.value.split(":")[0] for tag in AuditTag})
-    return render_template("manager/audit.html", events=_events(PAGE), tags=tags, filters=request.args, report=None)
+    return render_template("manager/audit.html", events=_events(PAGE), tags=tags, filters=_shown_filters(), report=None)
 
 
 @bp.get("/export.csv")

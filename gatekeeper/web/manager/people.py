@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from consent_db import importing, records
 from gatekeeper.app import people as people_service
 from gatekeeper.app.context import unit_of_work
+from gatekeeper.app.guardian_link import NeedsConfirmation
 from gatekeeper.faces.engine import CHILDREN_CAVEAT
 from gatekeeper.web.current import principal
 from gatekeeper.web.forms import sentence
@@ -99,9 +100,12 @@ def add_guardian(person_id: int):
     try:
         people_service.add_guardian(_uow(), principal(), child_id=person_id, name=form.get("name", ""),
                                     email=form.get("email", ""), phone=form.get("phone"),
-                                    parental_responsibility=form.get("parental_responsibility") == "yes")
+                                    parental_responsibility=form.get("parental_responsibility") == "yes",
+                                    confirmed_guardian_id=form.get("confirm_guardian_id", type=int))
     except records.UnknownPerson:
         abort(404)
+    except NeedsConfirmation as exc:
+        return _person(person_id, sentence(exc), 409, confirm=exc, guardian_form=form)
     except records.RecordsError as exc:
         return _person(person_id, sentence(exc), 400)
     flash("The parent or carer is linked.", "info")

@@ -75,7 +75,7 @@ def invite(session: Session, *, setting_id: int, role: Role | str, email: str = 
 def open_invitation(session: Session, token: str, *, at: datetime) -> Invitation:
     """The unused, unexpired invitation for a token; raises InvalidInvitation."""
     row = session.scalars(select(Invitation).where(Invitation.token_hash == _digest(token))).first()
-    if row is None or row.used_at is not None or utc(at) >= row.expires_at:
+    if row is None or row.used_at is not None or row.cancelled_at is not None or utc(at) >= row.expires_at:
         raise InvalidInvitation("This invitation link does not work any more: it was used already or has expired. "
                                 "Ask the Manager for a new one.")
     return row
@@ -96,5 +96,20 @@ def accept(session: Session, token: str, password: str, *, at: datetime, hasher:
 def pending(session: Session, *, setting_id: int, at: datetime) -> list[Invitation]:
     """Invitations not used yet and not expired, newest first."""
     query = select(Invitation).where(Invitation.setting_id == setting_id, Invitation.used_at.is_(None),
-                                     Invitation.expires_at > utc(at))
+                                     Invitation.cancelled_at.is_(None), Invitation.expires_at > utc(at))
     return list(session.scalars(query.order_by(Invitation.id.desc())))
+
+
+def cancel(session: Session, invitation_id: int, *, setting_id: int, actor: Actor, at: datetime) -> Invitation:
+    """Make an unused invitation's link stop working; raises InvitationError."""
+    row = session.get(Invitation, invitation_id, with_for_update=True)
+    if row is None or row.setting_id != setting_id:
+        raise InvitationError(f"There is no invitation {invitation_id}.")
+    if row.used_at is not None:
+        raise InvitationError(f"The invitation for {row.email} was used already: disable the account instead.")
+    if row.cancelled_at is None:
+        row.cancelled_at = utc(at)
+        session.flush()
+        audit.record(session, AuditTag.ACCOUNT_INVITATION_CANCELLED, subject=f"invitation:{row.id}",
+                     setting_id=setting_id, details={"role": row.role.value}, at=at, **actor.fields())
+    return row

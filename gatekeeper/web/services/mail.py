@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import threading
 from abc import ABC, abstractmethod
 from email.message import EmailMessage
 from typing import Any, Mapping
@@ -49,6 +50,19 @@ class SmtpMailer(Mailer):
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("email to %s not sent: %s", to, exc)
             raise MailError(f"The email could not be sent ({exc.__class__.__name__}); hand the link over instead.") from None
+
+
+def send_in_background(sender: Mailer, to: str, subject: str, body: str) -> threading.Thread:
+    """Send from a thread, so how long the mail server takes never shows in the answer; failures are logged."""
+    def run() -> None:
+        try:
+            sender.send(to, subject, body)
+        except MailError:
+            pass  # SmtpMailer has logged it; nobody is waiting for an answer
+
+    thread = threading.Thread(target=run, name="gatekeeper-mail", daemon=True)
+    thread.start()
+    return thread
 
 
 def init_app(app: Flask) -> None:

@@ -1,72 +1,155 @@
-"""Sign-in throttling per account and per address, counted in the database so every process agrees."""
+"""Attempt throttling counted atomically in the database, so every process and thread agrees.
+
+An attempt is counted *before* the password or code is checked (one INSERT .. ON CONFLICT DO UPDATE
+.. RETURNING on SQLite and PostgreSQL), so parallel requests cannot slip more guesses into a window
+than the rule allows. A key over its limit is locked for the window, and each further lock in a row
+lasts twice as long (up to a day). Keys are chosen by the caller so that an attacker locks only
+what it attacks: an (email, address) pair, never an account everywhere nor an address for everyone.
+"""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent_db.models import SignInThrottle
+from consent_db.models.base import UtcDateTime
 from consent_db.timeutil import utc
+
+MAX_LOCK = timedelta(days=1)
+# A key with no lock for this long starts again from the shortest lock.
+FORGET_LOCKS_AFTER = timedelta(days=1)
+UNKNOWN_EVERYWHERE = "unknown:*"
 
 
 @dataclass(frozen=True)
-class Policy:
-    """How many failures a key may have within a window before it is locked for a window."""
+class Rule:
+    """At most `limit` attempts per window; then a lock of one window, doubling with each lock in a row."""
 
-    account_failures: int = 5
-    address_failures: int = 20
+    limit: int
     window: timedelta = timedelta(minutes=15)
 
-    def limit_for(self, key: str) -> int:
-        return self.account_failures if key.startswith("account:") else self.address_failures
+    def lock_for(self, lockouts: int) -> timedelta:
+        return min(self.window * (2 ** min(lockouts, 16)), MAX_LOCK)
 
 
 class Throttled(Exception):
-    """Too many failed sign-ins; `minutes` says how long to wait."""
+    """Too many attempts; `minutes` says how long to wait."""
 
-    def __init__(self, minutes: int):
-        super().__init__(f"Too many failed sign-ins. Please wait {minutes} minute{'s' if minutes != 1 else ''} and try again.")
+    def __init__(self, minutes: int, what: str = "failed sign-ins"):
+        super().__init__(f"Too many {what}. Please wait {minutes} minute{'s' if minutes != 1 else ''} and try again.")
         self.minutes = minutes
 
 
-def keys_for(email: str, address: str | None) -> list[str]:
-    """The throttle keys of one attempt: the account (by email typed) and the address."""
-    keys = [f"account:{(email or '').strip().lower()[:320]}"]
-    if address:
-        keys.append(f"address:{address[:64]}")
-    return keys
+@dataclass(frozen=True)
+class Counted:
+    """A key's state after counting one attempt: `locked` says whether this attempt was refused."""
+
+    key: str
+    attempts: int
+    locked_until: datetime | None
+    newly_locked: bool
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_until is not None
 
 
-def check(session: Session, keys: list[str], *, at: datetime) -> None:
-    """Raise Throttled when any key is locked now."""
+def normalise(email: str) -> str:
+    """An email as the throttle (and the accounts) compare it: trimmed and case-folded."""
+    return (email or "").strip().casefold()[:320]
+
+
+def pair_key(email: str, address: str | None, kind: str = "pair") -> str:
+    """The key of one typed email from one address: what a password guess (or a reset request) counts against."""
+    return f"{kind}:{normalise(email)}|{(address or '-')[:64]}"
+
+
+def unknown_key(address: str | None) -> str:
+    """The key counting guesses at emails no account has, from one address."""
+    return f"unknown:{(address or '-')[:64]}"
+
+
+def _insert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _minutes(until: datetime, at: datetime) -> int:
+    return max(1, math.ceil((until - at).total_seconds() / 60))
+
+
+def count(session: Session, key: str, rule: Rule, *, at: datetime) -> Counted:
+    """Count one attempt for key (nothing counted while it is locked); lock it when over the limit."""
     at = utc(at)
-    for key in keys:
-        row = session.get(SignInThrottle, key)
-        if row is not None and row.locked_until is not None and at < row.locked_until:
-            raise Throttled(max(1, math.ceil((row.locked_until - at).total_seconds() / 60)))
+    c = SignInThrottle.__table__.c
+    moment = sa.literal(at, UtcDateTime)
+    locked_now = sa.and_(c.locked_until.is_not(None), c.locked_until > moment)
+    window_over = c.window_started_at <= sa.literal(at - rule.window, UtcDateTime)
+    stale_locks = sa.and_(c.locked_until.is_not(None), c.locked_until <= sa.literal(at - FORGET_LOCKS_AFTER, UtcDateTime))
+    statement = _insert(session)(SignInThrottle.__table__).values(
+        key=key, failures=1, window_started_at=at, locked_until=None, lockouts=0)
+    statement = statement.on_conflict_do_update(index_elements=[c.key], set_={
+        "failures": sa.case((locked_now, c.failures), (window_over, 1), else_=c.failures + 1),
+        "window_started_at": sa.case((locked_now, c.window_started_at), (window_over, moment),
+                                     else_=c.window_started_at),
+        "lockouts": sa.case((stale_locks, 0), else_=c.lockouts),
+    }).returning(c.failures, c.locked_until, c.lockouts)
+    attempts, locked_until, lockouts = session.execute(statement).one()
+    if locked_until is not None and locked_until > at:
+        return Counted(key, attempts, locked_until, False)
+    if attempts <= rule.limit:
+        return Counted(key, attempts, None, False)
+    # The row stays locked by the upsert until commit, so only this transaction sets the lock.
+    until = at + rule.lock_for(lockouts)
+    session.execute(sa.update(SignInThrottle).where(c.key == key).values(
+        locked_until=until, lockouts=c.lockouts + 1, failures=0, window_started_at=at))
+    return Counted(key, attempts, until, True)
 
 
-def record_failure(session: Session, keys: list[str], policy: Policy, *, at: datetime) -> None:
-    """Count one failure for each key, locking a key that reaches its limit."""
-    at = utc(at)
-    for key in keys:
-        row = session.get(SignInThrottle, key, with_for_update=True)
-        if row is None:
-            row = SignInThrottle(key=key, failures=0, window_started_at=at)
-            session.add(row)
-        elif at - row.window_started_at >= policy.window:
-            row.failures, row.window_started_at, row.locked_until = 0, at, None
-        row.failures += 1
-        if row.failures >= policy.limit_for(key):
-            row.locked_until = at + policy.window
-    session.flush()
+def attempt(session: Session, key: str, rule: Rule, *, at: datetime, what: str = "failed sign-ins") -> Counted:
+    """Count one attempt; raises Throttled (after counting) when the key is or becomes locked."""
+    counted = count(session, key, rule, at=at)
+    if counted.locked:
+        raise Throttled(_minutes(counted.locked_until, utc(at)), what)
+    return counted
+
+
+def locked_until(session: Session, key: str, *, at: datetime) -> datetime | None:
+    """When the key's lock ends, or None when it is not locked now (nothing counted)."""
+    until = session.scalar(sa.select(SignInThrottle.locked_until).where(SignInThrottle.key == key))
+    return until if until is not None and until > utc(at) else None
 
 
 def clear(session: Session, key: str) -> None:
-    """Forget an account's failures after it signs in (the address keeps its count)."""
-    row = session.get(SignInThrottle, key)
-    if row is not None:
-        session.delete(row)
-        session.flush()
+    """Forget a key's attempts and locks (after the right password or code)."""
+    session.execute(sa.delete(SignInThrottle).where(SignInThrottle.key == key))
+
+
+def minutes_left(until: datetime, at: datetime) -> int:
+    """Whole minutes (at least one) until a lock ends."""
+    return _minutes(until, utc(at))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules the sign-in, two-factor and pairing pages count by."""
+
+    pair: Rule             # one typed email from one address
+    unknown_address: Rule  # emails no account has, from one address
+    unknown_everywhere: Rule  # emails no account has, from anywhere
+    two_factor: Rule       # codes for one account (its password is already known)
+    pairing: Rule          # tablet pairing codes from one address
+
+
+def rules_from(config) -> Rules:
+    """The rules named by THROTTLE_* settings."""
+    window = timedelta(minutes=int(config["THROTTLE_WINDOW_MINUTES"]))
+    per_pair = int(config["THROTTLE_ACCOUNT_FAILURES"])
+    per_address = int(config["THROTTLE_ADDRESS_FAILURES"])
+    return Rules(pair=Rule(per_pair, window), unknown_address=Rule(per_address, window),
+                 unknown_everywhere=Rule(int(config["THROTTLE_UNKNOWN_FAILURES"]), window),
+                 two_factor=Rule(per_pair, window), pairing=Rule(per_address, window))

@@ -11,10 +11,10 @@ from consent_db.models import SessionStage
 from tests.web_world import post, sign_in_directly
 
 PUBLIC = {"auth.home", "auth.signin", "auth.accept_invitation", "device.status", "device.pair", "health.healthz",
-          "health.readyz",
+          "health.readyz", "password_reset.forgot", "password_reset.choose",
           "static"}
 # Sign-in steps work on a half-finished sign-in; fully signed-in or anonymous callers are sent onwards.
-SIGN_IN_STEPS = {"auth.password", "auth.two_factor", "auth.two_factor_setup", "auth.signout"}
+SIGN_IN_STEPS = {"auth.password", "auth.two_factor", "auth.two_factor_setup", "auth.signout", "auth.two_factor_renew"}
 MANAGER_ONLY_PREFIXES = ("manager_",)
 ROLES = ("anonymous", "staff_on_tablet", "staff_without_tablet", "manager", "manager_before_two_factor", "parent",
          "parent_of_another_family")
@@ -58,6 +58,7 @@ DESTRUCTIVE = ("manager_queue.reject", "manager_devices.revoke", "manager_accoun
 def values_for(rule, world, ids) -> dict:
     samples = {"child_id": world.child_id, "person_id": world.child_id, "device_id": world.device_id,
                "account_id": world.other_parent_id, "token": "not-a-real-token", "filename": "app.css",
+               "invitation_id": 1,
                "public_id": ids["video"] if rule.endpoint == "media.item_frame" else ids["photo"]}
     return {name: samples[name] for name in rule.arguments}
 

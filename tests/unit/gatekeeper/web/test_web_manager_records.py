@@ -133,6 +133,7 @@ def link_in(page: str) -> str:
 
 
 def test_inviting_a_parent_shows_a_one_time_link_that_sets_a_password(app, world, manager):
+    app.config["PUBLIC_URL"] = "http://localhost"  # links are made only from PUBLIC_URL
     post(app, manager, f"/manager/people/{world.child_id}/guardians", {"name": "Bill Lovelace", "email": "bill@family.test",
                                                                        "parental_responsibility": "yes"})
     with transaction(app) as db:
@@ -164,6 +165,7 @@ def test_an_unknown_invitation_link_is_refused(app):
 
 
 def test_inviting_staff_and_managers_and_refusing_bad_invitations(app, world, manager):
+    app.config["PUBLIC_URL"] = "http://localhost"  # links are made only from PUBLIC_URL
     from consent_db import records
     from consent_db.audit import CLI
 
@@ -193,6 +195,7 @@ class RecordingMailer(mail.Mailer):
 
 
 def test_with_smtp_the_invitation_is_emailed_and_the_link_not_shown(app, world, manager):
+    app.config["PUBLIC_URL"] = "http://localhost"  # links are made only from PUBLIC_URL
     mailer = RecordingMailer()
     app.extensions[mail.EXTENSION] = mailer
     page = post(app, manager, "/manager/accounts/invite", {"role": "manager", "email": "deputy@acorns.test"}).data.decode()
@@ -201,6 +204,7 @@ def test_with_smtp_the_invitation_is_emailed_and_the_link_not_shown(app, world, 
 
 
 def test_when_email_fails_the_link_is_shown_to_hand_over(app, world, manager):
+    app.config["PUBLIC_URL"] = "http://localhost"  # links are made only from PUBLIC_URL
     app.extensions[mail.EXTENSION] = RecordingMailer(fail=True)
     page = post(app, manager, "/manager/accounts/invite", {"role": "manager", "email": "deputy@acorns.test"}).data.decode()
     assert "could not be sent" in page and "invitation-link" in page

@@ -14,20 +14,46 @@ from gatekeeper.web.services import invitations, mail, sessions, throttle
 from gatekeeper.web.services.passwords import hasher_for
 
 
-def test_failures_older_than_the_window_are_forgotten_and_a_lock_ends(app):
-    policy = throttle.Policy(account_failures=2, window=timedelta(minutes=15))
-    keys = throttle.keys_for("A@B.test ", "10.0.0.1")
-    assert keys == ["account:a@b.test", "address:10.0.0.1"]
+def test_attempts_older_than_the_window_are_forgotten_and_a_lock_ends(app):
+    rule = throttle.Rule(limit=2, window=timedelta(minutes=15))
+    key = throttle.pair_key("A@B.test ", "10.0.0.1")
+    assert key == "pair:a@b.test|10.0.0.1"
     start = now()
     with transaction(app) as db:
-        throttle.record_failure(db, keys, policy, at=start)
-        throttle.record_failure(db, keys, policy, at=start + timedelta(minutes=20))
-        throttle.check(db, keys, at=start + timedelta(minutes=20))
-        throttle.record_failure(db, keys, policy, at=start + timedelta(minutes=21))
+        throttle.attempt(db, key, rule, at=start)
+        throttle.attempt(db, key, rule, at=start + timedelta(minutes=20))
+        throttle.attempt(db, key, rule, at=start + timedelta(minutes=21))
         with pytest.raises(throttle.Throttled) as locked:
-            throttle.check(db, keys, at=start + timedelta(minutes=22))
-        assert locked.value.minutes == 14
-        throttle.check(db, keys, at=start + timedelta(minutes=37))
+            throttle.attempt(db, key, rule, at=start + timedelta(minutes=22))
+        assert locked.value.minutes == 15
+        assert throttle.locked_until(db, key, at=start + timedelta(minutes=36)) is not None
+        throttle.attempt(db, key, rule, at=start + timedelta(minutes=37))
+
+
+def test_each_lock_in_a_row_lasts_twice_as_long_up_to_a_day(app):
+    rule = throttle.Rule(limit=1, window=timedelta(minutes=10))
+    key, at = "pair:x@y.test|10.0.0.2", now()
+    lengths = []
+    with transaction(app) as db:
+        for _ in range(10):
+            throttle.count(db, key, rule, at=at)
+            counted = throttle.count(db, key, rule, at=at)
+            lengths.append(counted.locked_until - at)
+            at = counted.locked_until
+    assert lengths[:4] == [timedelta(minutes=10), timedelta(minutes=20), timedelta(minutes=40), timedelta(minutes=80)]
+    assert lengths[-1] == throttle.MAX_LOCK
+
+
+def test_a_key_left_alone_for_a_day_starts_again_from_the_shortest_lock(app):
+    rule = throttle.Rule(limit=1, window=timedelta(minutes=10))
+    key, at = "pair:x@y.test|10.0.0.3", now()
+    with transaction(app) as db:
+        for _ in range(3):
+            throttle.count(db, key, rule, at=at)
+            at = throttle.count(db, key, rule, at=at).locked_until
+        at += timedelta(days=2)
+        throttle.count(db, key, rule, at=at)
+        assert throttle.count(db, key, rule, at=at).locked_until - at == timedelta(minutes=10)
 
 
 def test_a_session_ends_when_it_expires_or_its_account_is_disabled(app, world):
