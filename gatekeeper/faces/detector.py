@@ -62,6 +62,13 @@ class Detector:
         """Rows for one pass over this exact picture; raises DetectorError."""
         raise NotImplementedError
 
+    def twin(self) -> "Detector":
+        """A detector of the same kind that another thread may use at the same time as this one.
+
+        Detectors that keep no per-call state return themselves; raises ModelError.
+        """
+        return self
+
     def detect(self, image_bgr: np.ndarray, plan: PassPlan | None = None) -> np.ndarray:
         """Every face in the picture as rows (N, 15) float32 in its pixels; (0, 15) when none.
 

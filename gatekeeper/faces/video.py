@@ -1,6 +1,6 @@
 """Analyse a video rendition: EVERY frame goes through the detector, faces are tracked and checked.
 
-Frames are decoded on one thread while the detector runs on another (frames.py). Each
+Frames are decoded on one thread (frames.py) while two detectors work on the frames that follow. Each
 face's features are computed only when the tracker asks (tracking.py), so the costly
 part per frame is the detector's full-resolution pass. Any failure (unreadable file,
 decode error part-way, model trouble) gives Analysis(failed=True): frames that were not
@@ -9,7 +9,11 @@ checked cannot be cleared.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -17,12 +21,16 @@ from gatekeeper.faces import appearance, geometry
 from gatekeeper.faces.analysis import Analysis, FaceStatus
 from gatekeeper.faces.detector import VIDEO_PLAN, Detector, DetectorError
 from gatekeeper.faces.engine import engine_name, face_from, failed, notes_for
-from gatekeeper.faces.frames import VideoError, read_frames
+from gatekeeper.faces.frames import Frame, VideoError, read_frames
 from gatekeeper.faces.gallery import MIN_RECOGNISABLE_SIZE, Gallery, Match, Probe, match_faces
+from gatekeeper.faces.models import ModelError
 from gatekeeper.faces.recogniser import Recogniser, RecogniserError
 from gatekeeper.faces.tracking import Detection, Track, Tracker, overlapping_in_time, track_match
 
 log = logging.getLogger(__name__)
+# Frames detected at once: the machines this runs on have two cores or more, and the decoder
+# thread mostly waits once detection is the slower side.
+DETECTOR_THREADS = 2
 
 
 def analyse_video(path: str | Path, *, detector: Detector, recogniser: Recogniser, gallery: Gallery) -> Analysis:
@@ -33,14 +41,13 @@ def analyse_video(path: str | Path, *, detector: Detector, recogniser: Recognise
     last_time = 0.0
     count = 0
     try:
-        for frame in read_frames(path):
+        for frame, rows in detected_frames(read_frames(path), detector):
             height, width = frame.image.shape[:2]
             last_time = frame.time
             count += 1
-            rows = detector.detect(frame.image, plan=VIDEO_PLAN)
             tracker.add_frame(frame.index, frame.time, detections(frame.image, rows, recogniser, gallery))
         tracks = tracker.finish()
-    except (VideoError, DetectorError, RecogniserError) as exc:
+    except (VideoError, DetectorError, RecogniserError, ModelError) as exc:
         return failed(str(exc), engine)
     except Exception as exc:  # noqa: BLE001 - an unexpected failure must hold the item, not clear it
         log.exception("video analysis crashed")
@@ -52,6 +59,39 @@ def analyse_video(path: str | Path, *, detector: Detector, recogniser: Recognise
     notes = notes_for(faces, gallery) + (
         f"every one of {count} frames checked for faces; features computed {tracker.checks} times",)
     return Analysis(faces=faces, width=width, height=height, duration=round(last_time, 3), engine=engine, notes=notes)
+
+
+def detected_frames(frames: Iterable[Frame], detector: Detector,
+                    workers: int = DETECTOR_THREADS) -> Iterator[tuple[Frame, np.ndarray]]:
+    """Each frame with its detector rows, in order; frames are detected on `workers` threads at once.
+
+    Raises what the detector raises (DetectorError, ModelError), for the first frame that failed.
+    """
+    if workers <= 1:
+        for frame in frames:
+            yield frame, detector.detect(frame.image, plan=VIDEO_PLAN)
+        return
+    own = threading.local()
+
+    def detect(frame: Frame) -> tuple[Frame, np.ndarray]:
+        # OpenCV runs a network's pass without the GIL, so one twin per thread runs in parallel.
+        twin = getattr(own, "detector", None)
+        if twin is None:
+            twin = own.detector = detector.twin()
+        return frame, twin.detect(frame.image, plan=VIDEO_PLAN)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detect") as pool:
+        pending: deque = deque()
+        try:
+            for frame in frames:
+                pending.append(pool.submit(detect, frame))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def detections(image: np.ndarray, rows: np.ndarray, recogniser: Recogniser, gallery: Gallery) -> list[Detection]:

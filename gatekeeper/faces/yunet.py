@@ -22,6 +22,7 @@ class YuNetDetector(Detector):
     name = "yunet"
 
     def __init__(self, score_threshold: float = SCORE_THRESHOLD) -> None:
+        self.score_threshold = score_threshold
         weights = np.frombuffer(models.read_verified(models.YUNET), dtype=np.uint8)
         try:
             self._net = cv2.FaceDetectorYN.create(
@@ -31,6 +32,10 @@ class YuNetDetector(Detector):
             raise models.ModelError(f"{models.YUNET.name}: OpenCV cannot load it ({_first_line(exc)})") from None
         # One network object holds its input size: passes from two threads must not interleave.
         self._lock = threading.Lock()
+
+    def twin(self) -> "YuNetDetector":
+        """A second network from the same checked file, so two threads can each run passes at once."""
+        return YuNetDetector(self.score_threshold)
 
     def detect_once(self, image_bgr: np.ndarray) -> np.ndarray:
         height, width = image_bgr.shape[:2]

@@ -191,3 +191,45 @@ def test_features_are_computed_on_few_frames_of_a_steady_face(tmp_path):
     [face] = analysis.faces
     assert len(face.times) == 50 and face.status is FaceStatus.IDENTIFIED
     assert recogniser.calls <= 50 // 8 + 2
+
+
+class _CountingDetector(FixedDetector):
+    """A detector that says which frame it saw, and counts the twins made for other threads."""
+
+    def __init__(self, fail_at=None):
+        super().__init__([])
+        self.twins = 0
+        self.fail_at = fail_at
+
+    def twin(self):
+        self.twins += 1
+        return self
+
+    def detect(self, image, plan=None):
+        level = int(image[0, 0, 0])
+        if level == self.fail_at:
+            raise DetectorError("the model failed on this frame")
+        return np.full((1, 15), level, dtype=np.float32)
+
+
+def _frames(count):
+    from gatekeeper.faces.frames import Frame
+
+    return [Frame(i, i / 25, grey(i)) for i in range(count)]
+
+
+def test_frames_detected_on_two_threads_come_back_in_order_each_with_its_own_rows():
+    from gatekeeper.faces.video import detected_frames
+
+    detector = _CountingDetector()
+    results = list(detected_frames(iter(_frames(40)), detector, workers=2))
+    assert [frame.index for frame, _ in results] == list(range(40))
+    assert [int(rows[0, 0]) for _, rows in results] == list(range(40))
+    assert 1 <= detector.twins <= 2  # one per worker thread, made once, never one per frame
+
+
+def test_a_detector_failure_on_a_worker_thread_reaches_the_analysis():
+    from gatekeeper.faces.video import detected_frames
+
+    with pytest.raises(DetectorError):
+        list(detected_frames(iter(_frames(20)), _CountingDetector(fail_at=7), workers=2))
