@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import socket
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from tests.conftest import ROOT
 
@@ -136,10 +136,17 @@ def behind_nginx(tmp_path):
         server.wait(timeout=20)
 
 
-def failure_addresses(instance: Path) -> list[str]:
-    with sqlite3.connect(instance / "gatekeeper.db") as conn:
-        rows = conn.execute("SELECT details FROM audit_events WHERE tag = 'account:sign-in-failed' ORDER BY id")
-        return [json.loads(details).get("address") for (details,) in rows]
+def failure_addresses(instance: Path, database_url: str | None) -> list[str]:
+    """The address of every failed sign-in in the security log, read from the instance's own database."""
+    engine = sqlalchemy.create_engine(database_url or f"sqlite:///{instance / 'gatekeeper.db'}")
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sqlalchemy.text(
+                "SELECT details FROM audit_events WHERE tag = 'account:sign-in-failed' ORDER BY id"))
+            return [(details if isinstance(details, dict) else json.loads(details)).get("address")
+                    for (details,) in rows]
+    finally:
+        engine.dispose()
 
 
 def test_a_sign_in_form_post_works_through_the_proxy_over_tls(behind_nginx):
@@ -154,12 +161,12 @@ def test_a_sign_in_form_post_works_through_the_proxy_over_tls(behind_nginx):
     assert "includeSubDomains" in hsts
 
 
-def test_the_throttle_and_the_log_see_each_clients_own_address_not_the_proxys(behind_nginx):
+def test_the_throttle_and_the_log_see_each_clients_own_address_not_the_proxys(behind_nginx, instance_database):
     port, instance, password = behind_nginx
     attacker = Browser(port, "127.0.0.5")
     statuses = [attacker.sign_in("manager@setting.local", "not the password at all",
                                  headers={"X-Forwarded-For": "198.51.100.66"})[0] for _ in range(6)]
     assert statuses == [401] * 5 + [429]
-    assert set(failure_addresses(instance)) == {"127.0.0.5"}, "neither the proxy's address nor a forged one"
+    assert set(failure_addresses(instance, instance_database)) == {"127.0.0.5"}, "neither the proxy's address nor a forged one"
     manager = Browser(port, "127.0.0.6")
     assert manager.sign_in("manager@setting.local", password)[0] == 302
