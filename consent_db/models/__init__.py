@@ -4,7 +4,8 @@ from consent_db.models.audit import AuditChainHead, AuditEvent
 from consent_db.models.base import Base, UtcDateTime
 from consent_db.models.channels import Channel
 from consent_db.models.consent import ConsentDecision, Decision, GivenBy, Method
-from consent_db.models.media import Approval, ItemKind, ItemState, MediaFace, MediaItem, Publication, PublicationState, Rendition
+from consent_db.models.media import (Approval, ItemKind, ItemState, MediaFace, MediaItem, Publication,
+                                     PublicationState, Rendition)
 from consent_db.models.outbox import OutboxRow
 from consent_db.models.people import Guardian, GuardianLink, Person, PersonKind
 from consent_db.models.setting import Setting

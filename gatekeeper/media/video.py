@@ -11,13 +11,24 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import av
-import av.error
-
 from gatekeeper.media import nal
 from gatekeeper.media.base import Cleaned, Handler, Kind, Limits, MediaType, Refused
 from gatekeeper.media.containers import BrokenFile, isobmff, mp4
 from gatekeeper.media.formats import refuse_broken, unique
+
+
+class _PyAV:
+    """PyAV, imported on first use: it loads FFmpeg (about 0.1 s), and sanitising photos never needs it."""
+
+    def __getattr__(self, name: str):
+        import av as module
+        import av.error  # noqa: F401 - FFmpegError lives here
+
+        globals()["av"] = module
+        return getattr(module, name)
+
+
+av = _PyAV()
 
 log = logging.getLogger(__name__)
 

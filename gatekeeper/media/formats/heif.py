@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pillow_heif
-
 from gatekeeper.media import exif, pictures
 from gatekeeper.media.base import Cleaned, Handler, Kind, Limits, MediaType, Refused
 from gatekeeper.media.containers import BrokenFile, isobmff, jpeg
@@ -40,6 +38,9 @@ class HeifHandler(Handler):
 
 
 def _open(data: bytes):
+    # Imported here: it loads libheif, which only HEIF uploads need, not every `gatekeeper sanitize`.
+    import pillow_heif
+
     if pictures.ImageFile.LOAD_TRUNCATED_IMAGES:
         raise Refused("The sanitiser is misconfigured to accept truncated pictures, so nothing is accepted.")
     try:

@@ -60,3 +60,14 @@ def test_an_out_dir_that_cannot_be_made_is_a_clear_error(corpus, tmp_path):
     result = run("--out-dir", blocker / "sub", corpus["everything.png"])
     assert result.exit_code == 1
     assert "cannot create" in result.output
+
+
+def test_many_files_cleaned_side_by_side_are_answered_in_the_order_given(corpus, tmp_path):
+    names = ["everything.png", "zero_bytes.jpg", "orientation_6.jpg", "everything_upright.heic", "svg_named.jpg"]
+    result = run("--out-dir", tmp_path / "out", "--json", *(corpus[n] for n in names * 2))
+    rows = json.loads(result.output)
+    assert [r["file"] for r in rows] == [str(corpus[n]) for n in names * 2]
+    assert [r["status"] for r in rows] == ["kept", "refused", "kept", "kept", "refused"] * 2
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "everything-2.png", "everything.png", "everything_upright-2.jpg", "everything_upright.jpg",
+        "orientation_6-2.jpg", "orientation_6.jpg"]
