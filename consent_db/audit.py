@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from consent_db.models import AuditChainHead, AuditEvent
@@ -236,10 +236,15 @@ def list_events(
     *,
     tag_prefix: str | None = None,
     subject: str | None = None,
+    of_setting: int | None = None,
     limit: int = 100,
 ) -> list[AuditEvent]:
-    """The newest events first, optionally only tags starting with tag_prefix or one subject."""
+    """The newest events first, optionally only tags starting with tag_prefix, one subject, or one
+    setting's events (with those that belong to no setting)."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if of_setting is not None:
+        # In the query, not after it: other settings' rows must not push this setting's off the page.
+        query = query.where(or_(AuditEvent.setting_id == of_setting, AuditEvent.setting_id.is_(None)))
     if tag_prefix:
         query = query.where(AuditEvent.tag.startswith(tag_prefix, autoescape=True))
     if subject:

@@ -41,9 +41,9 @@ def audit_verify(instance, as_json) -> None:
 @json_option
 def audit_list(instance, tag_prefix, subject, limit, as_json) -> None:
     """The newest events first."""
-    with records_session(instance) as (session, _setting):
-        data = [audit_log.event_as_dict(e)
-                for e in audit_log.list_events(session, tag_prefix=tag_prefix, subject=subject, limit=limit)]
+    with records_session(instance) as (session, setting):
+        data = [audit_log.event_as_dict(e) for e in audit_log.list_events(
+            session, tag_prefix=tag_prefix, subject=subject, of_setting=setting.id, limit=limit)]
     emit(data, as_json, lambda rows: "\n".join(
         f"{e['id']:>6}  {e['at'][:19]}  {e['tag']:<28} {e['subject'] or '-':<14} "
         f"{e['actor_label'] or ('account ' + str(e['actor_account_id']) if e['actor_account_id'] else '-')}"

@@ -35,9 +35,8 @@ def _shown_filters() -> dict:
 
 def _events(limit: int) -> list:
     with transaction() as db:
-        rows = audit.list_events(db, limit=limit, **_filters())
-    mine = setting_id()
-    return [audit.event_as_dict(e) for e in rows if e.setting_id in (None, mine)]
+        rows = audit.list_events(db, limit=limit, of_setting=setting_id(), **_filters())
+    return [audit.event_as_dict(e) for e in rows]
 
 
 @bp.get("")

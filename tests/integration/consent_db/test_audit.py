@@ -157,3 +157,13 @@ def test_the_quick_tail_check_passes_on_an_empty_or_intact_chain_and_fails_on_a_
     session.execute(text("DELETE FROM audit_events"))
     session.commit()
     assert not audit.check_tail(session).ok
+
+
+def test_one_settings_events_are_not_pushed_off_the_page_by_anothers(session):
+    audit.record(session, AuditTag.CONSENT_GRANTED, subject="person:1", setting_id=1)
+    audit.record(session, AuditTag.SETTING_CREATED)  # belongs to no setting: shown to every setting
+    for n in range(5):
+        audit.record(session, AuditTag.CONSENT_GRANTED, subject=f"person:{10 + n}", setting_id=2)
+    session.commit()
+    mine = audit.list_events(session, of_setting=1, limit=3)
+    assert [(e.subject, e.setting_id) for e in mine] == [(None, None), ("person:1", 1)]
