@@ -11,13 +11,13 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from consent_db import audit
 from consent_db.audit import SYSTEM, Actor, AuditTag
 from consent_db import password_policy
-from consent_db.models import Account, Guardian, Person, PersonKind, Role
+from consent_db.models import Account, Guardian, Person, PersonKind, Role, WebSession
 from consent_db.records import EMAIL_RE, get_guardian, get_person
 from consent_db.timeutil import now, utc
 
@@ -201,3 +201,17 @@ def create_first_manager(session: Session, *, email: str, setting_id: int, at: d
     create_account(session, setting_id=setting_id, email=email, password=password, role=Role.MANAGER,
                    must_change_password=True, actor=audit.CLI, at=at)
     return password
+
+def end_sessions(session: Session, *, at: datetime, account_id: int | None = None, device_id: int | None = None,
+                 keep_id: int | None = None) -> int:
+    """End every live session of an account or of a device (but keep_id); returns how many."""
+    query = update(WebSession).where(WebSession.ended_at.is_(None))
+    if keep_id is not None:
+        query = query.where(WebSession.id != keep_id)
+    if account_id is not None:
+        query = query.where(WebSession.account_id == account_id)
+    if device_id is not None:
+        query = query.where(WebSession.device_id == device_id)
+    if account_id is None and device_id is None:
+        raise ValueError("end_sessions needs an account or a device")
+    return session.execute(query.values(ended_at=utc(at)).execution_options(synchronize_session=False)).rowcount

@@ -4,10 +4,11 @@ from __future__ import annotations
 import click
 
 from consent_db import audit
+from consent_db.accounts import end_sessions
 from consent_db.timeutil import now
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.database import transaction
-from gatekeeper.web.services import recovery, sessions, two_factor
+from gatekeeper.web.services import recovery, two_factor
 from gatekeeper.web.services.passwords import hasher_for
 
 
@@ -47,7 +48,7 @@ def reset_two_factor(instance: str, email: str, as_json: bool) -> None:
         with transaction(app) as db:
             account = recovery.find_account(db, email)
             two_factor.reset(db, account, actor=audit.CLI, at=at)
-            sessions.end_all(db, at=at, account_id=account.id)
+            end_sessions(db, at=at, account_id=account.id)
             address = account.email
     except recovery.RecoveryError as exc:
         raise CommandError(str(exc)) from None

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from consent_db import accounts
+from consent_db.accounts import end_sessions
 from consent_db.audit import AuditTag
 from consent_db.models import Role, SessionStage
 from consent_db.timeutil import now
@@ -117,7 +118,7 @@ def password():
                 error = f"Choose another password: {exc}."
         if error is None:
             current = db.merge(g.web_session)
-            sessions.end_all(db, at=at, account_id=account.id, keep_id=current.id)
+            end_sessions(db, at=at, account_id=account.id, keep_id=current.id)
             session[SESSION_KEY] = sessions.advance(
                 db, current, signin_service.after_password_stage(account) if forced else SessionStage.READY)
             g.web_session = current
@@ -249,7 +250,7 @@ def two_factor_renew():
         else:
             two_factor.reset(db, account, actor=actor(), at=at)
             current = db.merge(g.web_session)
-            sessions.end_all(db, at=at, account_id=account.id, keep_id=current.id)
+            end_sessions(db, at=at, account_id=account.id, keep_id=current.id)
             session[SESSION_KEY] = sessions.advance(db, current, SessionStage.TOTP_SETUP)
             g.web_session = current
             error = None

@@ -4,13 +4,14 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
 
 from consent_db import audit
 from consent_db.audit import AuditTag
-from gatekeeper.database import transaction
-from gatekeeper.web.current import actor
-from gatekeeper.web.manager import manager_blueprint, setting_id
+from gatekeeper.app import audit_log
+from gatekeeper.app.context import unit_of_work
+from gatekeeper.web.current import principal
+from gatekeeper.web.manager import manager_blueprint
 
 bp = manager_blueprint("manager_audit", __name__, "/manager/audit")
 PAGE = 200
@@ -33,10 +34,12 @@ def _shown_filters() -> dict:
     return {key: value for key, value in (("tag", found["tag_prefix"]), ("subject", found["subject"])) if value}
 
 
+def _uow():
+    return unit_of_work(current_app._get_current_object())
+
+
 def _events(limit: int) -> list:
-    with transaction() as db:
-        rows = audit.list_events(db, limit=limit, of_setting=setting_id(), **_filters())
-    return [audit.event_as_dict(e) for e in rows]
+    return audit_log.events(_uow(), principal(), limit=limit, **_filters())
 
 
 @bp.get("")
@@ -58,9 +61,6 @@ def export():
 
 @bp.post("/verify")
 def verify():
-    with transaction() as db:
-        report = audit.verify_chain(db)
-        audit.record(db, AuditTag.AUDIT_VERIFIED, setting_id=setting_id(),
-                     details={"ok": report.ok, "checked": report.checked, "problem": report.problem}, **actor().fields())
+    report = audit_log.verify(_uow(), principal())
     tags = sorted({tag.value.split(":")[0] for tag in AuditTag})
     return render_template("manager/audit.html", events=_events(PAGE), tags=tags, filters={}, report=report)

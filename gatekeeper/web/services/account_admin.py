@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from consent_db import accounts, audit
 from consent_db.audit import Actor, AuditTag
 from consent_db.models import Account, Role
-from gatekeeper.web.services import sessions
 
 
 class AccountAdminError(Exception):
@@ -32,7 +31,7 @@ def disable(session: Session, account_id: int, *, setting_id: int, actor: Actor,
     if account.role is Role.MANAGER and accounts.manager_count(session, setting_id, enabled_only=True) <= 1:
         raise AccountAdminError("This is the last Manager account: invite another Manager first.")
     account.disabled = True
-    sessions.end_all(session, at=at, account_id=account.id)
+    accounts.end_sessions(session, at=at, account_id=account.id)
     session.flush()
     audit.record(session, AuditTag.ACCOUNT_DISABLED, subject=f"account:{account.id}", setting_id=setting_id,
                  details={"role": account.role.value}, at=at, **actor.fields())

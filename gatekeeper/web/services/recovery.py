@@ -14,11 +14,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from consent_db import accounts, audit
+from consent_db.accounts import end_sessions
 from consent_db.audit import Actor, AuditTag
 from consent_db.models import Account, Role
 from consent_db.models.signin import PasswordReset
 from consent_db.timeutil import utc
-from gatekeeper.web.services import sessions
 from gatekeeper.web.services.mail import Mailer, send_in_background
 
 BY_LINK = Actor(label="password-reset link")
@@ -75,7 +75,7 @@ def complete_reset(session: Session, token: str, password: str, *, at: datetime,
     if claimed != 1:
         raise InvalidReset("This password-reset link was used already. Ask for a new one.")
     account = accounts.set_password(session, row.account_id, password, actor=BY_LINK, at=at, hasher=hasher)
-    sessions.end_all(session, at=at, account_id=account.id)
+    end_sessions(session, at=at, account_id=account.id)
     audit.record(session, AuditTag.ACCOUNT_PASSWORD_RESET, subject=f"account:{account.id}",
                  setting_id=account.setting_id, details={"how": "email link"}, at=at, **BY_LINK.fields())
     return account
@@ -91,7 +91,7 @@ def one_time_password(session: Session, account: Account, *, actor: Actor, at: d
             break
         except accounts.WeakPassword:
             continue
-    sessions.end_all(session, at=at, account_id=account.id)
+    end_sessions(session, at=at, account_id=account.id)
     audit.record(session, AuditTag.ACCOUNT_PASSWORD_RESET, subject=f"account:{account.id}",
                  setting_id=account.setting_id, details={"how": how}, at=at, **actor.fields())
     return password

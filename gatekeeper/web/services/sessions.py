@@ -98,16 +98,3 @@ def end(session: Session, web_session: WebSession, *, at: datetime) -> None:
         session.flush()
 
 
-def end_all(session: Session, *, at: datetime, account_id: int | None = None, device_id: int | None = None,
-            keep_id: int | None = None) -> int:
-    """End every live session of an account or of a device (but keep_id); returns how many."""
-    query = update(WebSession).where(WebSession.ended_at.is_(None))
-    if keep_id is not None:
-        query = query.where(WebSession.id != keep_id)
-    if account_id is not None:
-        query = query.where(WebSession.account_id == account_id)
-    if device_id is not None:
-        query = query.where(WebSession.device_id == device_id)
-    if account_id is None and device_id is None:
-        raise ValueError("end_all needs an account or a device")
-    return session.execute(query.values(ended_at=utc(at)).execution_options(synchronize_session=False)).rowcount

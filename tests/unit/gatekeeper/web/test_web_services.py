@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from consent_db.accounts import end_sessions
 from consent_db.audit import CLI
 from consent_db.models import Account, SessionStage
 from consent_db.timeutil import now
@@ -68,7 +69,7 @@ def test_a_session_ends_when_it_expires_or_its_account_is_disabled(app, world):
         db.flush()
         assert sessions.find(db, token, at=at) is None
         with pytest.raises(ValueError):
-            sessions.end_all(db, at=at)
+            end_sessions(db, at=at)
 
 
 def test_an_unreachable_smtp_server_is_a_plain_mail_error():
