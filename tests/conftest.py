@@ -106,6 +106,19 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory):
+    """A SQLite database file migrated once per session; tests copy it rather than migrate again."""
+    from consent_db import migrate
+    from consent_db.db import make_engine
+
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
 def app_postgres():
     """One PostgreSQL database, migrated once, for every app-level test of the session, and its seed rows."""
     from sqlalchemy import select

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from consent_db import migrate, records
+from consent_db import records
 from consent_db.audit import CLI
 from consent_db.db import make_engine, make_session_factory
 from gatekeeper.gate.context import GateContext
@@ -21,21 +21,12 @@ class Clock:
         return self.at
 
 
-@pytest.fixture(scope="session")
-def migrated(tmp_path_factory):
-    path = tmp_path_factory.mktemp("app-schema") / "migrated.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
-def sessions(migrated, tmp_path):
+def sessions(migrated_db, tmp_path):
     import shutil
 
     path = tmp_path / "app.db"
-    shutil.copy(migrated, path)
+    shutil.copy(migrated_db, path)
     engine = make_engine(f"sqlite:///{path}")
     yield make_session_factory(engine)
     engine.dispose()

@@ -9,18 +9,6 @@ import pytest
 from tests.web_world import FAST_ARGON2, build_world, sign_in_directly
 
 
-@pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory):
-    from consent_db import migrate
-    from consent_db.db import make_engine
-
-    path = tmp_path_factory.mktemp("schema") / "migrated.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
 def app(instance_dir, migrated_db):
     from gatekeeper import create_app
