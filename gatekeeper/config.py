@@ -62,6 +62,9 @@ def _defaults(instance: Path) -> dict[str, Any]:
         "THROTTLE_ADDRESS_FAILURES": 20,
         "THROTTLE_UNKNOWN_FAILURES": 500,
         "THROTTLE_WINDOW_MINUTES": 15,
+        # Where those attempts are counted: empty for the database, or a redis:// URL that every process
+        # of the deployment shares (counted there by one atomic script per attempt).
+        "THROTTLE_URL": "",
         # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust no such header).
         "TRUSTED_PROXY_HOPS": 0,
         # Staff and Manager sessions end after this long without a request.

@@ -191,6 +191,9 @@ def app(instance_dir, app_database_url):
     from gatekeeper.jobs.runner import jobs_of
 
     config = {"TESTING": True, "SESSION_COOKIE_SECURE": False, "JOBS_URL": app_jobs_url()}
+    if config["JOBS_URL"].startswith("redis"):
+        # The PostgreSQL run counts sign-in attempts in Redis too (keys prefixed per instance).
+        config["THROTTLE_URL"] = config["JOBS_URL"]
     if app_database_url:
         config["DATABASE_URL"] = app_database_url
     application = create_app(config, instance_dir=str(instance_dir))

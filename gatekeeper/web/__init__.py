@@ -7,7 +7,7 @@ from gatekeeper.web import (auth, current, devices, errors, health, media, nav, 
                             uploads)
 from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people, queue
 from gatekeeper.web.manager import devices as manager_devices
-from gatekeeper.web.services import mail
+from gatekeeper.web.services import mail, throttle
 
 BLUEPRINTS = (
     health.bp,
@@ -30,6 +30,7 @@ BLUEPRINTS = (
 
 def init_app(app: Flask) -> None:
     """Register the request loader first (the body limit and CSRF need to know who asks), then the rest."""
+    throttle.check_config(app.config)
     uploads.init_app(app)
     current.init_app(app)
     security.init_app(app)

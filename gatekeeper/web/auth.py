@@ -26,6 +26,10 @@ def _rules() -> throttle.Rules:
     return throttle.rules_from(current_app.config)
 
 
+def _counters(db) -> throttle.Counters:
+    return throttle.counters_for(current_app.config, db)
+
+
 def _caller() -> signin_service.Caller:
     return signin_service.Caller(request.remote_addr, g.device.id if g.get("device") else None)
 
@@ -64,7 +68,7 @@ def signin():
     outcome = signin_service.sign_in(
         transaction, email=email, password=request.form.get("password", "")[:1024], caller=_caller(),
         rules=_rules(), hasher=hasher_for(current_app.config), at=now(),
-        lifetime=timedelta(hours=int(current_app.config["SESSION_HOURS"])))
+        lifetime=timedelta(hours=int(current_app.config["SESSION_HOURS"])), counters=_counters)
     if outcome.error:
         return render_template("auth/signin.html", error=outcome.error, email=email, next=next_url), outcome.status
     session.clear()  # a fresh session (and CSRF token) at each sign-in
@@ -185,14 +189,14 @@ def two_factor_check():
     key = f"totp:{g.account.id}"
     with transaction() as db:
         counted = signin_service.count(db, key, _rules().two_factor, _caller(), at=at, account=g.account,
-                                       what="two-factor")
+                                       what="two-factor", counters=_counters)
     if counted.locked:
         message = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at), "wrong codes"))
         return render_template("auth/two_factor.html", error=message), 429
     with transaction() as db:
         error = _check_second_factor(db, g.account.id, request.form.get("code", "")[:64], at)
         if error is None:
-            throttle.clear(db, key)
+            _counters(db).clear(key)
             current = db.merge(g.web_session)
             session[SESSION_KEY] = sessions.advance(db, current, SessionStage.READY)
             g.web_session = current

@@ -26,14 +26,15 @@ def pair():
     error = None
     with transaction() as db:
         caller = signin.Caller(request.remote_addr, g.device.id if g.get("device") else None)
-        counted = signin.count(db, key, throttle.rules_from(current_app.config).pairing, caller, at=at, what="pairing")
+        counted = signin.count(db, key, throttle.rules_from(current_app.config).pairing, caller, at=at, what="pairing",
+                               counters=lambda session: throttle.counters_for(current_app.config, session))
     if counted.locked:
         error = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at), "wrong pairing codes"))
         return render_template("device/pair.html", device=g.device, error=error, code=code, name=name), 429
     with transaction() as db:
         try:
             token = devices.pair_device(db, code=code, name=name, at=at)
-            throttle.clear(db, key)
+            throttle.counters_for(current_app.config, db).clear(key)
         except devices.InvalidPairingCode as exc:
             error, status = f"{str(exc)[0].upper()}{str(exc)[1:]}.", 400
         except devices.InvalidDeviceName as exc:

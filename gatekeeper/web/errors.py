@@ -5,6 +5,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from gatekeeper.web.services.throttle import CountersUnavailable
+
 MESSAGES = {
     400: ("Something in the request was not right", "Please go back and try again."),
     403: ("This page is not for your account", "You are signed in, but your account cannot open this page."),
@@ -12,6 +14,7 @@ MESSAGES = {
     405: ("Not allowed", "That action cannot be done this way."),
     413: ("Too large", "The file or form is larger than this service accepts."),
     429: ("Please wait", "Too many attempts; try again in a few minutes."),
+    503: ("Please try again shortly", "The service cannot do this for a moment."),
     500: ("Something went wrong", "The service could not finish this. Nothing was changed; please try again."),
 }
 
@@ -27,6 +30,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _render(400, "The form had expired or did not come from this site. Reload the page and try again.")
+
+    @app.errorhandler(CountersUnavailable)
+    def counters_unavailable(error: CountersUnavailable):
+        # Nothing was checked: without a count, a guess must not reach the password or code.
+        return _render(503, str(error))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -31,8 +31,8 @@ def forgot():
     at, minutes = now(), int(current_app.config["PASSWORD_RESET_MINUTES"])
     # Counted per email and address like sign-in, so nobody can flood an inbox from one place.
     with transaction() as db:
-        counted = throttle.count(db, throttle.pair_key(email, request.remote_addr, "reset"),
-                                 throttle.rules_from(current_app.config).pair, at=at)
+        counted = throttle.counters_for(current_app.config, db).count(
+            throttle.pair_key(email, request.remote_addr, "reset"), throttle.rules_from(current_app.config).pair, at=at)
     if counted.locked:
         error = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at), "password-reset requests"))
         return render_template("auth/forgot.html", can_email=True, error=error), 429

@@ -53,19 +53,23 @@ def security_event(db: Session, tag: AuditTag, caller: Caller, *, account: Accou
                  details={**details, "address": caller.address}, device_id=caller.device_id, at=at)
 
 
+Counting = Callable[[Session], throttle.Counters]
+
+
 def count(db: Session, key: str, rule: throttle.Rule, caller: Caller, *, at: datetime,
-          account: Account | None = None, what: str) -> throttle.Counted:
-    """throttle.count, logging a lock when this attempt sets one."""
-    counted = throttle.count(db, key, rule, at=at)
+          account: Account | None = None, what: str,
+          counters: Counting = throttle.DatabaseCounters) -> throttle.Counted:
+    """throttle.count in counters(db), logging a lock (in db) when this attempt sets one."""
+    counted = counters(db).count(key, rule, at=at)
     if counted.newly_locked:
         security_event(db, AuditTag.ACCOUNT_LOCKED, caller, account=account, at=at, what=what,
                        until=counted.locked_until.isoformat())
     return counted
 
 
-def _network_lock(db: Session, address: str | None, *, at: datetime) -> datetime | None:
+def _network_lock(counters: throttle.Counters, address: str | None, *, at: datetime) -> datetime | None:
     """When guesses at unknown emails from this address (or everywhere) stop being locked, if they are."""
-    ends = [throttle.locked_until(db, key, at=at) for key in (throttle.unknown_key(address), throttle.UNKNOWN_EVERYWHERE)]
+    ends = [counters.locked_until(key, at=at) for key in (throttle.unknown_key(address), throttle.UNKNOWN_EVERYWHERE)]
     ends = [end for end in ends if end is not None]
     return max(ends) if ends else None
 
@@ -85,12 +89,13 @@ def after_password_stage(account: Account) -> SessionStage:
 
 
 def sign_in(transaction: Transaction, *, email: str, password: str, caller: Caller, rules: throttle.Rules,
-            hasher: PasswordHasher, at: datetime, lifetime: timedelta) -> Outcome:
+            hasher: PasswordHasher, at: datetime, lifetime: timedelta,
+            counters: Counting = throttle.DatabaseCounters) -> Outcome:
     """Check one password attempt and start a session when it is right; raises nothing for bad input."""
     pair = throttle.pair_key(email, caller.address)
     with transaction() as db:
-        counted = count(db, pair, rules.pair, caller, at=at, what="sign-in")
-        network_lock = _network_lock(db, caller.address, at=at)
+        counted = count(db, pair, rules.pair, caller, at=at, what="sign-in", counters=counters)
+        network_lock = _network_lock(counters(db), caller.address, at=at)
     if counted.locked:
         return Outcome(error=str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at))), status=429)
     with transaction() as db:
@@ -99,8 +104,9 @@ def sign_in(transaction: Transaction, *, email: str, password: str, caller: Call
             known = db.scalars(select(Account).where(Account.email == accounts.fold_email(email))).first()
             if known is None:
                 count(db, throttle.unknown_key(caller.address), rules.unknown_address, caller, at=at,
-                      what="unknown emails")
-                count(db, throttle.UNKNOWN_EVERYWHERE, rules.unknown_everywhere, caller, at=at, what="unknown emails")
+                      what="unknown emails", counters=counters)
+                count(db, throttle.UNKNOWN_EVERYWHERE, rules.unknown_everywhere, caller, at=at, what="unknown emails",
+                      counters=counters)
             security_event(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, caller, account=known, at=at,
                            reason="wrong email or password")
             if network_lock is not None:
@@ -111,7 +117,7 @@ def sign_in(transaction: Transaction, *, email: str, password: str, caller: Call
             security_event(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, caller, account=account, at=at,
                            reason="not a registered device")
             return Outcome(error=NO_DEVICE, status=403)
-        throttle.clear(db, pair)
+        counters(db).clear(pair)
         stage = first_stage(account)
         token = sessions.start(db, account, stage=stage, device_id=caller.device_id, at=at, lifetime=lifetime)
         audit.record(db, AuditTag.ACCOUNT_SIGNED_IN, subject=f"account:{account.id}", setting_id=account.setting_id,

@@ -94,3 +94,45 @@ def test_an_expired_invitation_cannot_be_used(app, world):
         with pytest.raises(invitations.InvalidInvitation):
             invitations.accept(db, token, "long enough pass", at=at, hasher=hasher_for(app.config))
         assert invitations.pending(db, setting_id=world.setting_id, at=at) == []
+
+
+@pytest.mark.parametrize("url", ["mysql://localhost/x", "http://redis.example", "redis"])
+def test_a_throttle_url_that_is_not_redis_is_refused_at_start_up(url, instance_dir):
+    from gatekeeper import create_app
+    from gatekeeper.config import ConfigError
+
+    with pytest.raises(ConfigError, match="THROTTLE_URL"):
+        create_app({"TESTING": True, "THROTTLE_URL": url, "JOBS_URL": "memory://"}, instance_dir=str(instance_dir))
+
+
+def test_the_throttle_counts_in_the_database_unless_a_redis_url_is_given():
+    from gatekeeper.web.services import throttle_redis
+
+    assert isinstance(throttle.counters_for({"THROTTLE_URL": ""}, session=object()), throttle.DatabaseCounters)
+    chosen = throttle.counters_for({"THROTTLE_URL": "redis://127.0.0.1:1/0", "SECRET_KEY": "k"}, session=object())
+    assert isinstance(chosen, throttle_redis.RedisCounters)
+    # Two instances sharing one Redis never share keys; every host of one instance does.
+    assert throttle_redis.prefix_for("k") == chosen.prefix != throttle_redis.prefix_for("other")
+
+
+def test_sign_in_with_the_redis_counter_unreachable_is_refused_before_the_password_is_checked(
+        instance_dir, migrated_db, monkeypatch):
+    import shutil
+
+    from consent_db import accounts
+    from gatekeeper import create_app
+    from gatekeeper.database import session_factory
+
+    database = instance_dir / "gatekeeper.db"
+    shutil.copy(migrated_db, database)
+    # Nothing listens on port 1: the counter cannot be reached.
+    app = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False, "JOBS_URL": "memory://",
+                      "WTF_CSRF_ENABLED": False, "DATABASE_URL": f"sqlite:///{database}",
+                      "THROTTLE_URL": "redis://127.0.0.1:1/0"}, instance_dir=str(instance_dir))
+    checked = []
+    monkeypatch.setattr(accounts, "authenticate", lambda *a, **k: checked.append(1))
+    response = app.test_client().post("/signin", data={"email": "a@b.test", "password": "whatever it is"})
+    assert response.status_code == 503
+    assert b"attempt counter cannot be reached" in response.data
+    assert checked == []
+    session_factory(app).kw["bind"].dispose()
