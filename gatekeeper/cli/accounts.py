@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import click
 
-from consent_db import audit
+from consent_db import audit, recovery
 from consent_db.accounts import end_sessions
 from consent_db.timeutil import now
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.database import transaction
-from gatekeeper.web.services import recovery, two_factor
+from gatekeeper.web.services import two_factor
 from gatekeeper.web.services.passwords import hasher_for
 
 

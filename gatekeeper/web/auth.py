@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from consent_db import accounts
+from consent_db import accounts, invitations
 from consent_db.accounts import end_sessions
 from consent_db.audit import AuditTag
 from consent_db.models import Role, SessionStage
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.web.current import SESSION_KEY, actor, safe_next
-from gatekeeper.web.services import invitations, mail, recovery, sessions, throttle, two_factor
+from gatekeeper.web.services import mail, recovery, sessions, throttle, two_factor
 from gatekeeper.web.services import signin as signin_service
 from gatekeeper.web.services.passwords import hasher_for
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from consent_db import accounts
+from consent_db import recovery as resets
 from consent_db.models import Account
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
@@ -37,7 +38,7 @@ def forgot():
         error = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at), "password-reset requests"))
         return render_template("auth/forgot.html", can_email=True, error=error), 429
     with transaction() as db:
-        made = recovery.request_reset(db, email, at=at, lifetime=timedelta(minutes=minutes))
+        made = resets.request_reset(db, email, at=at, lifetime=timedelta(minutes=minutes))
     if made is not None:
         account, token = made
         link = public_link("password_reset.choose", token=token)
@@ -54,8 +55,8 @@ def choose(token: str):
     at = now()
     with transaction() as db:
         try:
-            row = recovery.open_reset(db, token, at=at)
-        except recovery.InvalidReset as exc:
+            row = resets.open_reset(db, token, at=at)
+        except resets.InvalidReset as exc:
             return render_template("auth/reset.html", invalid=str(exc)), 404
         email = db.get(Account, row.account_id).email
     if request.method == "GET":
@@ -65,9 +66,9 @@ def choose(token: str):
     if error is None:
         try:
             with transaction() as db:
-                account = recovery.complete_reset(db, token, new, at=at, hasher=hasher_for(current_app.config))
+                account = resets.complete_reset(db, token, new, at=at, hasher=hasher_for(current_app.config))
             recovery.notify_changed(mail.mailer(), account.email, "with a password-reset link")
-        except recovery.InvalidReset as exc:
+        except resets.InvalidReset as exc:
             return render_template("auth/reset.html", invalid=str(exc)), 404
         except accounts.WeakPassword as exc:
             error = f"Choose another password: {exc}."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from consent_db import records
+from consent_db.account_admin import list_accounts
 from consent_db.models import ItemState, Role
 from gatekeeper.faces.engine import CHILDREN_CAVEAT
 from gatekeeper.app import media
@@ -15,7 +16,6 @@ from gatekeeper.database import transaction
 from gatekeeper.web.current import principal
 from gatekeeper.web.forms import int_field, int_list, sentence
 from gatekeeper.web.manager import manager_blueprint, setting_id
-from gatekeeper.web.services.account_admin import list_accounts
 
 bp = manager_blueprint("manager_queue", __name__, "/manager/queue")
 FILTER_STATES = ("held", "ready", "analysing")

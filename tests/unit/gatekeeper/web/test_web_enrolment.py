@@ -73,5 +73,5 @@ def test_no_photo_too_many_photos_or_an_unknown_person(app, world, manager, phot
     assert post(app, manager, f"/manager/people/{world.child_id}/reference-photo", {},
                 content_type="multipart/form-data").status_code == 400
     six = [(f"{n}.jpg", photo_bytes) for n in range(6)]
-    assert b"Choose 1 to 5 photos" in send(app, manager, world.child_id, *six).data
+    assert b"Choose at most 5 photos" in send(app, manager, world.child_id, *six).data
     assert send(app, manager, 9999, ("a.jpg", photo_bytes)).status_code == 404

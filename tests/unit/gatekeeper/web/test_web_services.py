@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from consent_db import invitations
 from consent_db.accounts import end_sessions
 from consent_db.audit import CLI
 from consent_db.models import Account, SessionStage
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
-from gatekeeper.web.services import invitations, mail, sessions, throttle
+from gatekeeper.web.services import mail, sessions, throttle
 from gatekeeper.web.services.passwords import hasher_for
 
 

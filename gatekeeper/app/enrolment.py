@@ -5,16 +5,17 @@ import tempfile
 from pathlib import Path
 from typing import IO, Sequence
 
-from flask import Flask
-
-from consent_db.audit import Actor
+from consent_db import records
 from consent_db.templates import TemplateError
+from gatekeeper.app import policy
+from gatekeeper.app.policy import Action
+from gatekeeper.app.principal import Principal
 from gatekeeper.faces.detector import DetectorError
 from gatekeeper.faces.enrolment import MAX_PHOTOS, EnrolmentRefused, enroll_person
 from gatekeeper.faces.models import ModelError
 from gatekeeper.faces.plugins import PluginError
 from gatekeeper.faces.recogniser import RecogniserError
-from gatekeeper.app.context import gate_context
+from gatekeeper.gate.context import GateContext
 from gatekeeper.media import Refused
 
 
@@ -22,13 +23,19 @@ class ReferencePhotoRefused(Exception):
     """The photos cannot be used for enrolment; the message is one plain sentence. Nothing was stored."""
 
 
-def enrol_from_uploads(app: Flask, person_id: int, streams: Sequence[IO[bytes]], *, setting_id: int,
-                       actor: Actor) -> int:
-    """Enrol 1 to MAX_PHOTOS photos for the person, all or nothing; returns how many.
-    Raises ReferencePhotoRefused (including when face-matching consent is not in force)."""
-    if not 1 <= len(streams) <= MAX_PHOTOS:
-        raise ReferencePhotoRefused(f"Choose 1 to {MAX_PHOTOS} photos.")
-    ctx = gate_context(app)
+def enrol_from_uploads(ctx: GateContext, principal: Principal, person_id: int, streams: Sequence[IO[bytes]]) -> int:
+    """Enrol 1 to MAX_PHOTOS photos for a person of the principal's setting, all or nothing; returns how many.
+
+    Raises PolicyError, records.UnknownPerson (another setting's too) and ReferencePhotoRefused
+    (including when face-matching consent is not in force).
+    """
+    policy.require(principal, Action.FACES_ENROL)
+    with ctx.sessions() as session:
+        records.get_person(session, person_id, setting_id=principal.setting_id)
+    if not streams:
+        raise ReferencePhotoRefused("Choose a photo to upload.")
+    if len(streams) > MAX_PHOTOS:
+        raise ReferencePhotoRefused(f"Choose at most {MAX_PHOTOS} photos.")
     with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
         paths = []
         for number, stream in enumerate(streams, start=1):
@@ -38,7 +45,7 @@ def enrol_from_uploads(app: Flask, person_id: int, streams: Sequence[IO[bytes]],
                     fh.write(chunk)
             paths.append(path)
         try:
-            return enroll_person(ctx, person_id, paths, setting_id=setting_id, actor=actor)
+            return enroll_person(ctx, person_id, paths, setting_id=principal.setting_id, actor=principal.actor)
         except Refused as exc:
             raise ReferencePhotoRefused(exc.reason) from None
         except (EnrolmentRefused, TemplateError) as exc:
