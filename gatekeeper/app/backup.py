@@ -26,7 +26,7 @@ from consent_db.models import Channel, MediaItem, Publication, PublicationState
 from consent_db.snapshots import SnapshotError, check_restorable, restore_snapshot, take_snapshot
 from consent_db.timeutil import now as utcnow
 from gatekeeper import config as config_module
-from gatekeeper import create_app, instance
+from gatekeeper import instance
 from gatekeeper.database import session_factory
 from gatekeeper.gate.renditions import store_key
 from gatekeeper.publishers import publisher_for
@@ -276,19 +276,21 @@ def _check_empty(folder: Path) -> None:
 
 @dataclass
 class RestoreSummary:
+    """What restore_backup put where; settle_restored finishes the job on the new instance's app."""
+
     instance: str
     database: str
-    schema: str | None
+    schema: str | None  # the backup's; settle_restored migrates it to head
     quarantine_objects: int
     channel_files: int
     instance_id: str
-    check: "RestoreCheck"
+    old_instance: str
 
 
 def restore_backup(archive: Path, folder: Path, passphrase: str, *, database_url: str | None = None,
                    quarantine_url: str | None = None, keep_instance_id: bool = False,
                    environ: dict[str, str] | None = None) -> RestoreSummary:
-    """Restore archive into the new, empty instance folder, migrate it and check it.
+    """Restore archive into the new, empty instance folder; then open its app and call settle_restored.
 
     Raises RestoreRefused (target unsuitable), WrongPassphrase or ArchiveDamaged (nothing written),
     or BackupError. The restored instance gets a new instance id (its own job queue) unless
@@ -329,11 +331,15 @@ def restore_backup(archive: Path, folder: Path, passphrase: str, *, database_url
                 " The new PostgreSQL database may hold part of the restore: drop and re-create it before trying again."
             raise BackupError(f"restore failed and was undone: {exc}.{where}") from None
         raise
-    app = create_app(instance_dir=str(folder))
+    return RestoreSummary(str(folder), contents.database, contents.manifest.get("schema"), len(contents.quarantine),
+                          len(contents.channels), chosen, str(contents.manifest.get("instance_path") or ""))
+
+
+def settle_restored(app: Flask, restored: RestoreSummary) -> RestoreCheck:
+    """Bring a restored instance's schema to head, point its local channel targets into it, and check it."""
     migrate.upgrade(session_factory(app).kw["bind"])
-    _move_publication_targets(app, str(contents.manifest.get("instance_path") or ""), str(folder))
-    return RestoreSummary(str(folder), contents.database, migrate.head_revision(), len(contents.quarantine),
-                          len(contents.channels), chosen, check_restored(app))
+    _move_publication_targets(app, restored.old_instance, restored.instance)
+    return check_restored(app)
 
 
 def _precheck(contents: _Contents, settings: dict, store: QuarantineStore) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from gatekeeper.app.backup import BackupError, restore_backup, take_backup
+from consent_db.migrate import head_revision
+from gatekeeper.app.backup import BackupError, restore_backup, settle_restored, take_backup
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.instance import InstanceError
 from gatekeeper.storage.archive import ArchiveError, check_passphrase
@@ -91,8 +92,12 @@ def restore(instance: str, archive: Path, database_url: str | None, quarantine_u
                                  quarantine_url=quarantine_url, keep_instance_id=keep_instance_id)
     except (BackupError, ArchiveError, InstanceError, QuarantineError) as exc:
         raise CommandError(str(exc)) from None
-    data = asdict(summary)
-    data["check"]["ok"] = summary.check.ok
+    try:
+        check = settle_restored(open_app(instance), summary)
+    except QuarantineError as exc:
+        raise CommandError(f"restored into {instance}, but it cannot be checked: {exc}") from None
+    data = {**asdict(summary), "schema": head_revision(), "check": {**asdict(check), "ok": check.ok}}
+    data.pop("old_instance")
 
     def human(d) -> str:
         c = d["check"]
@@ -108,5 +113,5 @@ def restore(instance: str, archive: Path, database_url: str | None, quarantine_u
         return "\n".join(lines)
 
     emit(data, as_json, human)
-    if not summary.check.ok:
+    if not check.ok:
         sys.exit(1)

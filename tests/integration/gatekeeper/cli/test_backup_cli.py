@@ -2,7 +2,6 @@
 chain verifies, every item opens, every published copy is accounted for; bad archives write nothing."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -10,59 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from sqlalchemy import create_engine, func, select
 
-from consent_db.models import AuditEvent, ConsentDecision, MediaItem, Person, Publication
-from gatekeeper.cli import main
+from tests.integration.gatekeeper.cli.instance_data import CHEAP, PASSPHRASE, Operator, counts, with_data
 
 ROOT = Path(__file__).resolve().parents[4]
-PASSPHRASE = "a long passphrase the operator keeps"
-# Cheap key derivation for tests (each archive records its own cost; real backups use the default).
-CHEAP = {"GATEKEEPER_BACKUP_PASSPHRASE": PASSPHRASE, "GATEKEEPER_BACKUP_SCRYPT_LOG2_N": "10"}
-
-
-class Operator:
-    def __init__(self, instance: Path, env: dict[str, str] | None = None):
-        self.instance = instance
-        self.env = {**CHEAP, **(env or {})}
-
-    def __call__(self, *args, code: int = 0, env: dict | None = None):
-        result = CliRunner().invoke(main, ["--instance", str(self.instance), *map(str, args)],
-                                    env={**self.env, **(env or {})})
-        assert result.exit_code == code, result.output
-        return result
-
-    def json(self, *args, code: int = 0):
-        return json.loads(self(*args, "--json", code=code).stdout)
-
-
-def database_url_of(op: Operator) -> str:
-    return op.env.get("GATEKEEPER_DATABASE_URL") or f"sqlite:///{op.instance / 'gatekeeper.db'}"
-
-
-def counts(url: str) -> dict[str, int]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return {model.__tablename__: connection.scalar(select(func.count()).select_from(model))
-                    for model in (Person, ConsentDecision, MediaItem, Publication, AuditEvent)}
-    finally:
-        engine.dispose()
-
-
-def with_data(op: Operator, faces: Path) -> dict:
-    """An instance with a child, a guardian's consent, a channel and one item published to it."""
-    op("init")
-    child = op.json("people", "add", "--kind", "child", "--first-name", "Ada", "--surname", "Lovelace")["id"]
-    guardian = op.json("guardians", "add", "--name", "Anne", "--email", "anne@example.org", "--child", child)["id"]
-    staff = op.json("people", "add", "--kind", "staff", "--first-name", "Sam", "--surname", "Lee")["id"]
-    op("channels", "add", "website", "--name", "Website", "--description", "Our website")
-    op("consent", "set", child, "website", "grant", "--by", guardian)
-    [row] = op.json("ingest", "--by", staff, faces / "negatives/skimage_coffee.png")
-    op("approve", row["item"], "--channel", "website")
-    [held] = op.json("ingest", "--by", staff, faces / "identities/tom_hanks/insight_Tom_Hanks_54745.png")
-    return {"item": row["item"], "held": held["item"], "staff": staff, "child": child}
 
 
 def only_backup(folder: Path) -> Path:
@@ -88,9 +38,9 @@ def test_a_sqlite_instance_round_trips_and_the_restore_checks_out(tmp_path, face
     new = Operator(tmp_path / "restored")
     result = new.json("restore", archive)
     check = result["check"]
-    assert check["ok"] and check["audit_ok"] and check["audit_events"] == counts(database_url_of(op))["audit_events"]
+    assert check["ok"] and check["audit_ok"] and check["audit_events"] == counts(op.database_url)["audit_events"]
     assert check["objects_opened"] == made["quarantine_objects"] and check["publications_checked"] == 1
-    assert counts(database_url_of(new)) == counts(database_url_of(op))
+    assert counts(new.database_url) == counts(op.database_url)
     assert "intact" in new("audit", "verify").output
     assert new.json("queue", "show", data["item"])["state"] == op.json("queue", "show", data["item"])["state"]
     assert result["instance_id"] != op.json("init")["instance_id"], "a restore beside the old one has its own queue"
