@@ -48,6 +48,15 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
+def revision_before(revision: str) -> str | None:
+    """The revision this one upgrades from (None for the first); raises KeyError for an unknown one."""
+    found = ScriptDirectory.from_config(_config()).get_revision(revision)
+    if found is None:
+        raise KeyError(revision)
+    down = found.down_revision
+    return down if isinstance(down, str) or down is None else down[0]
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at; None for an empty database."""
     with engine.connect() as connection:

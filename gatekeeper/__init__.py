@@ -32,6 +32,10 @@ def create_app(config: Mapping[str, Any] | None = None, instance_dir: str | None
         settings.setdefault("DATA_KEY", keys.data_key)
         settings.setdefault("DATA_KEY_PENDING", keys.pending_data_key)
 
+    if not settings.get("INSTANCE_ID"):
+        settings["INSTANCE_ID"] = instance.read_instance_id(folder) or instance.LEGACY_INSTANCE_ID
+    settings["INSTANCE_ID"] = instance.check_instance_id(settings["INSTANCE_ID"])
+
     app = Flask(
         __name__,
         instance_path=str(folder),

@@ -9,6 +9,8 @@ from typing import Any, Mapping
 
 ENV_PREFIX = "GATEKEEPER_"
 INSTANCE_ENV = "GATEKEEPER_INSTANCE"
+# Variables with the prefix that are not settings: the backup passphrase never enters the app's config.
+NOT_SETTINGS = frozenset({INSTANCE_ENV, "GATEKEEPER_BACKUP_PASSPHRASE"})
 DEFAULT_INSTANCE = "instance"
 CONFIG_FILE = "config.toml"
 # static/ sits beside the packages in the source tree; an installed copy (the Docker image) sets
@@ -31,6 +33,16 @@ def _defaults(instance: Path) -> dict[str, Any]:
         "QUARANTINE_S3_REGION": "",
         "CHANNELS_DIR": str(instance / "channels"),
         "JOBS_URL": f"sqlite:///{instance / 'jobs.db'}",
+        # Empty: the id `init` stored in the instance folder (instance-id). It names the job queue, so
+        # instances sharing one Redis never take each other's jobs.
+        "INSTANCE_ID": "",
+        # Empty: the instance id. Set only to move an instance's jobs onto a queue of another name.
+        "JOBS_QUEUE": "",
+        # `gatekeeper worker` says it is alive this often; /readyz fails when no worker has for WORKER_STALE_SECONDS.
+        "WORKER_HEARTBEAT_SECONDS": 15,
+        "WORKER_STALE_SECONDS": 90,
+        # scrypt cost of backup archives (n = 2**this; 17: 128 MiB and about half a second per guess).
+        "BACKUP_SCRYPT_LOG2_N": 17,
         "STATIC_DIR": str(SOURCE_STATIC_DIR),
         "HOST": "127.0.0.1",
         "PORT": 8000,
@@ -134,7 +146,7 @@ def _from_file(path: Path) -> dict[str, Any]:
 def _from_environ(environ: Mapping[str, str], defaults: Mapping[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == INSTANCE_ENV:
+        if not name.startswith(ENV_PREFIX) or name in NOT_SETTINGS:
             continue
         key = name[len(ENV_PREFIX):]
         try:

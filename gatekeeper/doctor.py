@@ -16,6 +16,7 @@ from consent_db import accounts, audit, migrate, records
 from consent_db.models import Channel
 from gatekeeper.database import session_factory
 from gatekeeper.jobs.backends import JobsMisconfigured, backend_for
+from gatekeeper.jobs.heartbeat import needs_worker, seconds_since_beat
 from gatekeeper.jobs.runner import jobs_of
 from gatekeeper.publishers import default_target, publisher_for
 from gatekeeper.publishers.base import Publisher, PublisherError
@@ -61,6 +62,23 @@ def check_jobs(app: Flask) -> Finding:
         return Finding("jobs", False, str(exc))
     tasks = ", ".join(jobs_of(app).names()) or "none registered"
     return Finding("jobs", True, f"{_redact_url(url)}; tasks: {tasks}")
+
+
+def check_worker(app: Flask) -> Finding:
+    """Whether a `gatekeeper worker` is consuming this instance's queue (only where one is needed)."""
+    if not needs_worker(app.config) or jobs_of(app).huey.immediate:
+        return Finding("worker", True, "jobs run inside the service; no separate worker needed")
+    stale = int(app.config["WORKER_STALE_SECONDS"])
+    try:
+        age = seconds_since_beat(jobs_of(app).huey)
+    except Exception as exc:  # noqa: BLE001 - any storage error means we cannot tell
+        return Finding("worker", False, f"cannot read the worker heartbeat: {exc.__class__.__name__}")
+    queue = jobs_of(app).huey.name
+    if age is None:
+        return Finding("worker", False, f"no worker has ever consumed queue '{queue}': run 'gatekeeper worker'")
+    if age > stale:
+        return Finding("worker", False, f"no worker on queue '{queue}' for {age:.0f} s: is 'gatekeeper worker' running?")
+    return Finding("worker", True, f"a worker on queue '{queue}' was alive {age:.0f} s ago")
 
 
 def check_quarantine(app: Flask) -> Finding:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,43 @@ def finish_key_rotation(folder: Path, new_key: bytes) -> None:
         raise InstanceError(f"{path} has no key rotation in progress for this key; nothing was changed")
     payload["data_key"] = payload.pop(PENDING_FIELD)
     _replace_private(folder, payload)
+
+
+INSTANCE_ID_FILE = "instance-id"
+# What instances made before ids existed used as their queue name; `init` keeps it for them so
+# jobs already waiting in Redis are still found.
+LEGACY_INSTANCE_ID = "gatekeeper"
+_INSTANCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def check_instance_id(value: str) -> str:
+    """value when it can name a queue and a key prefix; raises InstanceError otherwise."""
+    if not isinstance(value, str) or not _INSTANCE_ID.match(value):
+        raise InstanceError(f"instance id {value!r}: use 1-63 lowercase letters, digits, '-' or '_'")
+    return value
+
+
+def read_instance_id(folder: Path) -> str | None:
+    """The id `init` stored for this instance, or None before the first `init` of this version."""
+    try:
+        return check_instance_id((folder / INSTANCE_ID_FILE).read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        raise InstanceError(f"{folder / INSTANCE_ID_FILE} is unreadable: restore it from your backup") from None
+
+
+def write_instance_id(folder: Path, value: str | None = None) -> str:
+    """Store value (or a new random id) as this instance's id unless one is stored; returns the stored id."""
+    existing = read_instance_id(folder)
+    if existing is not None:
+        return existing
+    chosen = check_instance_id(value or f"gk-{secrets.token_hex(5)}")
+    try:
+        _write_private(folder / INSTANCE_ID_FILE, chosen + "\n")
+    except FileExistsError:
+        return read_instance_id(folder) or chosen
+    return chosen
 
 
 PRIVATE_UMASK = 0o077

@@ -161,6 +161,8 @@ COMMANDS: dict[str, Action] = {
     "doctor": Action.INSTANCE_ADMIN,
     "worker": Action.INSTANCE_ADMIN,
     "rotate-key": Action.INSTANCE_ADMIN,
+    "backup": Action.INSTANCE_ADMIN,
+    "restore": Action.INSTANCE_ADMIN,
     "purge": Action.INSTANCE_ADMIN,
     "scan": Action.MEDIA_TOOLS,
     "check": Action.MEDIA_TOOLS,

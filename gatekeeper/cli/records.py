@@ -2,6 +2,7 @@
 the words, calls one application service as the operator of a named (or the only) setting, and maps errors."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from gatekeeper.app.principal import Principal, operator
 from gatekeeper.app.uow import UnitOfWork
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.database import session_factory, transaction
+from gatekeeper.publishers.base import PublisherError
 
 
 @dataclass(frozen=True)
@@ -219,11 +221,22 @@ def channels() -> None:
 @click.argument("slug")
 @click.option("--name", required=True)
 @click.option("--description", required=True, help="Plain English, shown to parents when they decide.")
+@click.option("--target", "target_json", default=None,
+              help='Where copies go, as JSON, e.g. \'{"kind": "s3", "bucket": "nursery-website", "region": "eu-west-2"}\' '
+                   "(default: INSTANCE/channels/SLUG/).")
 @json_option
-def channels_add(instance, setting, slug, name, description, as_json) -> None:
-    """Add an official channel (its publishing target is configured later)."""
+def channels_add(instance, setting, slug, name, description, target_json, as_json) -> None:
+    """Add an official channel, publishing to the local channel folder unless --target says where."""
+    try:
+        target = json.loads(target_json) if target_json is not None else None
+    except ValueError:
+        raise CommandError("--target must be JSON, e.g. '{\"kind\": \"s3\", \"bucket\": \"nursery-website\"}'") from None
     with operator_for(instance, setting) as op:
-        channel = channel_service.add_channel(op.uow(), op.principal, slug=slug, name=name, description=description)
+        try:
+            channel = channel_service.add_channel(op.uow(), op.principal, slug=slug, name=name,
+                                                  description=description, target=target)
+        except PublisherError as exc:
+            raise CommandError(f"--target: {exc}") from None
         data = {"id": channel.id, "slug": channel.slug, "name": channel.name, "description": channel.description}
     emit(data, as_json, lambda c: f"added channel {c['id']}: {c['slug']} ({c['name']})")
 

@@ -12,7 +12,7 @@ from consent_db import migrate
 from gatekeeper import doctor as doctor_module
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.database import session_factory, transaction
-from gatekeeper.instance import create_secrets
+from gatekeeper.instance import LEGACY_INSTANCE_ID, create_secrets, write_instance_id
 from gatekeeper.jobs.priority import lower_priority
 from gatekeeper.jobs.runner import (
     SHUTDOWN_GRACE_S,
@@ -62,7 +62,11 @@ def init(instance: str, manager_email: str, setting_name: str, as_json: bool) ->
     folder = Path(instance)
     made_keys = create_secrets(folder)
     app = open_app(instance)
-    migrate.upgrade(session_factory(app).kw["bind"])
+    engine = session_factory(app).kw["bind"]
+    upgrading = migrate.current_revision(engine) is not None
+    # An instance from before ids keeps the queue name its waiting jobs are under.
+    instance_id = write_instance_id(folder, LEGACY_INSTANCE_ID if upgrading else None)
+    migrate.upgrade(engine)
     doctor_module.ensure_folders(app)
     with transaction(app) as session:
         setting = records.ensure_default_setting(session, name=setting_name)
@@ -71,12 +75,13 @@ def init(instance: str, manager_email: str, setting_name: str, as_json: bool) ->
         "instance": str(folder),
         "keys_created": made_keys,
         "schema": migrate.head_revision(),
+        "instance_id": instance_id,
         "manager_email": manager_email if password else None,
         "manager_one_time_password": password,
     }
 
     def human(data) -> str:
-        lines = [f"instance ready at {data['instance']} (schema {data['schema']})"]
+        lines = [f"instance ready at {data['instance']} (schema {data['schema']}, id {data['instance_id']})"]
         if password:
             lines.append(f"first Manager: {manager_email}")
             lines.append(f"one-time password (shown once, change it at first sign-in): {password}")

@@ -9,6 +9,7 @@ from redis import ConnectionPool
 
 from gatekeeper.config import ConfigError
 
+# The name of instances made before each had its own id (and of throwaway queues in tests).
 QUEUE_NAME = "gatekeeper"
 # Without it, a probe or a request would wait minutes on a Redis host that drops packets.
 REDIS_CONNECT_TIMEOUT_S = 5
@@ -22,8 +23,8 @@ class JobBackend(ABC):
     """Makes the huey instance for one kind of JOBS_URL."""
 
     @abstractmethod
-    def make_huey(self, url: str) -> Huey:
-        """A huey for url; raises JobsMisconfigured when the URL is unusable."""
+    def make_huey(self, url: str, name: str = QUEUE_NAME) -> Huey:
+        """A huey for url whose queue is called name; raises JobsMisconfigured when the URL is unusable."""
 
     def check(self, huey: Huey) -> None:
         """Raise JobsMisconfigured when the backend cannot be used now."""
@@ -34,28 +35,28 @@ class JobBackend(ABC):
 
 
 class SqliteBackend(JobBackend):
-    def make_huey(self, url: str) -> Huey:
+    def make_huey(self, url: str, name: str = QUEUE_NAME) -> Huey:
         path = url.removeprefix("sqlite:///")
         if not path or path == url:
             raise JobsMisconfigured(f"JOBS_URL {url!r}: expected sqlite:///path/to/jobs.db")
-        return SqliteHuey(QUEUE_NAME, filename=path)
+        return SqliteHuey(name, filename=path)
 
 
 class RedisBackend(JobBackend):
-    def make_huey(self, url: str) -> Huey:
+    def make_huey(self, url: str, name: str = QUEUE_NAME) -> Huey:
         try:
             pool = ConnectionPool.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S)
         except ValueError as exc:
             # The message quotes the URL's parts, never the whole URL with its password.
             raise JobsMisconfigured(f"JOBS_URL is not a usable Redis URL: {exc}") from None
-        return RedisHuey(QUEUE_NAME, connection_pool=pool)
+        return RedisHuey(name, connection_pool=pool)
 
 
 class MemoryBackend(JobBackend):
     """Runs each job inside enqueue: for tests and one-shot command-line runs."""
 
-    def make_huey(self, url: str) -> Huey:
-        return MemoryHuey(QUEUE_NAME, immediate=True)
+    def make_huey(self, url: str, name: str = QUEUE_NAME) -> Huey:
+        return MemoryHuey(name, immediate=True)
 
 
 BACKENDS: dict[str, JobBackend] = {

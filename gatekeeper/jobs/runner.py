@@ -10,7 +10,8 @@ from huey import Huey, crontab
 from huey.signals import SIGNAL_ERROR, SIGNAL_INTERRUPTED
 from huey.consumer import Consumer
 
-from gatekeeper.jobs.backends import backend_for
+from gatekeeper.jobs.backends import QUEUE_NAME, backend_for
+from gatekeeper.jobs.heartbeat import Heartbeat
 from gatekeeper.jobs.leases import Leases, lease_key
 
 log = logging.getLogger(__name__)
@@ -121,10 +122,15 @@ class _EmbeddedConsumer(Consumer):
         pass
 
 
+def queue_name(config) -> str:
+    """JOBS_QUEUE, else the instance id: each instance on a shared Redis has a queue of its own."""
+    return config.get("JOBS_QUEUE") or config.get("INSTANCE_ID") or QUEUE_NAME
+
+
 def init_app(app: Flask, tasks: dict[str, TaskSpec]) -> Jobs:
     """Build the job service for JOBS_URL with the given tasks."""
     url = app.config["JOBS_URL"]
-    jobs = Jobs(app, backend_for(url).make_huey(url), tasks)
+    jobs = Jobs(app, backend_for(url).make_huey(url, queue_name(app.config)), tasks)
     app.extensions[EXTENSION] = jobs
     return jobs
 
@@ -157,5 +163,9 @@ def run_worker(jobs: Jobs, workers: int, *, grace_s: float = SHUTDOWN_GRACE_S) -
     to finish, and those still running are queued again for the next worker. A second SIGTERM,
     or SIGINT, stops at once; unfinished jobs are still queued again.
     """
-    Consumer(jobs.huey, workers=workers, worker_type="thread", periodic=True,
-             graceful_signal="TERM", shutdown_timeout=grace_s).run()
+    heartbeat = Heartbeat(jobs.huey, float(jobs.app.config.get("WORKER_HEARTBEAT_SECONDS", 15))).start()
+    try:
+        Consumer(jobs.huey, workers=workers, worker_type="thread", periodic=True,
+                 graceful_signal="TERM", shutdown_timeout=grace_s).run()
+    finally:
+        heartbeat.stop()

@@ -44,7 +44,9 @@ def keyring_from_config(config: Mapping[str, Any]) -> Keyring:
 
 def quarantine_from_config(config: Mapping[str, Any]) -> QuarantineStore:
     """The store QUARANTINE_URL names (empty: the folder QUARANTINE_DIR); raises QuarantineMisconfigured."""
-    url = str(config.get("QUARANTINE_URL") or config["QUARANTINE_DIR"])
+    # "{instance_id}" in the URL gives each instance sharing a bucket its own prefix.
+    url = str(config.get("QUARANTINE_URL") or config["QUARANTINE_DIR"]).replace(
+        "{instance_id}", str(config.get("INSTANCE_ID") or ""))
     scheme = urlsplit(url).scheme.lower()
     kind = _SCHEMES.get(scheme)
     if kind is None:

@@ -134,6 +134,14 @@ class QuarantineStore(ABC):
             scratch.unlink(missing_ok=True)
             raise
 
+    def read_sealed(self, item_key: str) -> AbstractContextManager[BinaryIO]:
+        """The object's stored (sealed) bytes, for copying as they are into a backup; raises ItemNotFound."""
+        return self._open(check_item_key(item_key))
+
+    def write_sealed(self, item_key: str, sealed: BinaryIO) -> None:
+        """Store sealed bytes copied from a backup as item_key, unopened (the instance key opens them later)."""
+        self._write(check_item_key(item_key), sealed)
+
     def delete(self, item_key: str) -> None:
         """Remove the object completely; deleting what is already gone is fine."""
         self._delete(check_item_key(item_key))

@@ -33,6 +33,7 @@ READY_CHECKS = (
     doctor.check_migrations,
     doctor.check_quarantine,
     doctor.check_jobs,
+    doctor.check_worker,
     check_face_models_once,
 )
 

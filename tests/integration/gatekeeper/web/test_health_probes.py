@@ -11,7 +11,7 @@ from gatekeeper import create_app
 from gatekeeper.doctor import Finding, ensure_folders
 from gatekeeper.web import health
 
-READY_PARTS = {"database", "migrations", "quarantine", "jobs", "face models"}
+READY_PARTS = {"database", "migrations", "quarantine", "jobs", "worker", "face models"}
 
 
 def closed_port() -> int:
@@ -58,7 +58,7 @@ def test_unreachable_database_and_queue_are_named_without_their_passwords(make_a
     with caplog.at_level(logging.WARNING, logger="gatekeeper.web.health"):
         response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.json["failing"] == ["database", "migrations", "jobs"]
+    assert response.json["failing"] == ["database", "migrations", "jobs", "worker"]
     assert "s3cret" not in response.get_data(as_text=True)
     assert "s3cret" not in caplog.text
     assert "not ready: jobs: job storage unreachable" in caplog.text

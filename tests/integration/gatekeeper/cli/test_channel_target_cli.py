@@ -1,0 +1,33 @@
+"""`channels add --target`: an S3 channel is set up from the command line; a bad target adds nothing."""
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.gatekeeper.cli.instance_data import Operator
+
+
+@pytest.fixture
+def op(tmp_path) -> Operator:
+    operator = Operator(tmp_path / "instance")
+    operator("init")
+    return operator
+
+
+def test_an_s3_channel_keeps_its_target(op):
+    target = '{"kind": "s3", "bucket": "nursery-website", "region": "eu-west-2"}'
+    op("channels", "add", "website", "--name", "Website", "--description", "Our website", "--target", target)
+    [row] = op.json("channels", "list")
+    assert row["target"] == {"kind": "s3", "bucket": "nursery-website", "region": "eu-west-2"}
+
+
+@pytest.mark.parametrize("target, message", [
+    ("{not json", "--target must be JSON"),
+    ('{"kind": "ftp", "host": "x"}', "--target:"),
+    ('{"kind": "s3"}', "needs bucket"),
+    ('{"kind": "s3", "bucket": "b", "aws_secret_access_key": "k"}', "must not hold credentials"),
+])
+def test_a_bad_target_is_refused_and_no_channel_is_added(op, target, message):
+    result = op("channels", "add", "website", "--name", "Website", "--description", "Our website",
+                "--target", target, code=1)
+    assert message in result.output
+    assert op.json("channels", "list") == []
