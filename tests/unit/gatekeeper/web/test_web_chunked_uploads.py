@@ -265,3 +265,19 @@ def test_a_large_chunk_from_anyone_but_staff_on_a_tablet_is_refused_before_it_is
     sign_in_directly(app, phone, world.staff_id)
     response = put(app, phone, upload_id, 0, bytes(CHUNK))
     assert response.status_code == 413
+
+
+def test_uploads_untouched_for_the_configured_hours_are_removed_by_the_recovery_sweep(app, staff, photo_bytes):
+    from gatekeeper.jobs.tasks import recover_after_crashes
+
+    app.config["UPLOAD_ABANDONED_HOURS"] = 2
+    old = send(app, staff, with_sentinel(photo_bytes, 2 * CHUNK), indexes=[0])
+    recent = send(app, staff, with_sentinel(photo_bytes, 2 * CHUNK), indexes=[0])
+    folder = Path(app.config["QUARANTINE_DIR"]) / ".work" / "uploads" / old
+    three_hours_ago = time.time() - 3 * 3600
+    for path in (folder, *folder.iterdir()):
+        os.utime(path, (three_hours_ago, three_hours_ago))
+    found = recover_after_crashes(app)
+    assert old in found.removed
+    assert staff.get(f"/staff/upload/{old}").status_code == 404
+    assert staff.get(f"/staff/upload/{recent}").json["received"] == [0]
