@@ -49,6 +49,14 @@ def _defaults(instance: Path) -> dict[str, Any]:
         # Form posts are small; only the upload route raises this.
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "MAX_UPLOAD_BYTES": 2 * 1024 * 1024 * 1024,
+        # The upload page sends files in chunks of this size (each sealed as it arrives), so no request
+        # body is ever larger; the built-in server keeps such a body in memory, never in a temp file.
+        "UPLOAD_CHUNK_BYTES": 4 * 1024 * 1024,
+        # Without JavaScript the form posts the chosen files in one body: at most this much in all.
+        "UPLOAD_FORM_MAX_BYTES": 4 * 1024 * 1024,
+        # Unfinished chunked uploads per account, and how long one may sit untouched before removal.
+        "UPLOAD_MAX_OPEN": 20,
+        "UPLOAD_ABANDONED_HOURS": 24,
         "DETECTOR": "yunet",
         "RECOGNISER": "sface",
         "RETENTION_UNPUBLISHED_DAYS": 30,

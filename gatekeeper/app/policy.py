@@ -152,6 +152,11 @@ ROUTES: dict[str, Action] = {
     "staff.my_uploads": Action.QUEUE_READ,
     "staff.upload": Action.MEDIA_UPLOAD,
     "staff.upload_file": Action.MEDIA_UPLOAD,
+    "staff.start_upload": Action.MEDIA_UPLOAD,
+    "staff.put_chunk": Action.MEDIA_UPLOAD,
+    "staff.upload_progress": Action.MEDIA_UPLOAD,
+    "staff.finish_upload": Action.MEDIA_UPLOAD,
+    "staff.cancel_upload": Action.MEDIA_UPLOAD,
 }
 
 # Every command-line command, by its words after `gatekeeper`. The command line acts as the operator.

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -11,6 +12,8 @@ import click
 from consent_db import migrate
 from gatekeeper import doctor as doctor_module
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
+from gatekeeper.app.context import gate_context
+from gatekeeper.app.uploads import remove_abandoned as remove_abandoned_uploads
 from gatekeeper.database import session_factory, transaction
 from gatekeeper.instance import LEGACY_INSTANCE_ID, create_secrets, write_instance_id
 from gatekeeper.jobs.priority import lower_priority
@@ -22,7 +25,7 @@ from gatekeeper.jobs.runner import (
     stop_embedded_consumer,
 )
 from gatekeeper.jobs.tasks import recover_after_crashes
-from gatekeeper.storage.workdirs import clean_work_root
+from gatekeeper.storage.workdirs import clean_work_root, process_work_dir
 
 log = logging.getLogger("gatekeeper.startup")
 
@@ -32,6 +35,7 @@ def _recover(app) -> None:
     if jobs_of(app).huey.immediate:
         # Jobs run inside requests here; only the work folder can hold leftovers.
         clean_work_root(Path(app.config["QUARANTINE_DIR"]) / ".work")
+        remove_abandoned_uploads(gate_context(app))
         return
     try:
         found = recover_after_crashes(app)
@@ -95,17 +99,26 @@ def init(instance: str, manager_email: str, setting_name: str, as_json: bool) ->
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
+# Room for multipart framing and headers around a body of the configured size.
+BODY_SLACK = 64 * 1024
+
+
 def waitress_options(config) -> dict:
     """waitress settings from the configuration: bounded connections, slow clients dropped, bodies capped.
 
-    waitress reads a whole body before the app sees the request, so its cap is the largest any route
-    takes (uploads); form routes are held to MAX_CONTENT_LENGTH by the app's middleware, and a reverse
-    proxy should cap each route before it reaches us (see the README).
+    waitress reads a whole body before the app sees the request, so its cap is the largest body any
+    route takes: a chunk of a chunked upload, the no-JavaScript upload form, a reference photo, a form
+    post. Nothing can send a larger one (it is refused with 413 from its Content-Length, unread). Bodies
+    up to a chunk or the upload form's size stay in memory (at most connection_limit of them), never in
+    an unencrypted temporary file; the app's middleware then holds each route to its own limit.
     """
     hops = int(config["TRUSTED_PROXY_HOPS"])
+    in_memory = max(int(config["UPLOAD_CHUNK_BYTES"]), int(config["UPLOAD_FORM_MAX_BYTES"]),
+                    int(config["MAX_CONTENT_LENGTH"])) + BODY_SLACK
     return {
-        "max_request_body_size": max(int(config["MAX_UPLOAD_BYTES"]), int(config["MAX_REFERENCE_PHOTO_BYTES"]),
-                                     int(config["MAX_CONTENT_LENGTH"])),
+        "max_request_body_size": max(in_memory, int(config["MAX_REFERENCE_PHOTO_BYTES"]) + BODY_SLACK),
+        # waitress spools a body larger than this to a temporary file: chunks and upload forms never are.
+        "inbuf_overflow": in_memory + 1,
         "max_request_header_size": 64 * 1024,
         "connection_limit": int(config["SERVER_CONNECTION_LIMIT"]),
         "channel_timeout": int(config["SERVER_CHANNEL_TIMEOUT"]),
@@ -114,6 +127,12 @@ def waitress_options(config) -> dict:
         # waitress must pass them on; with no proxy configured waitress removes them.
         "clear_untrusted_proxy_headers": hops == 0,
     }
+
+
+def _private_spool(app) -> None:
+    """Anything waitress still spools (a reference photo over the in-memory size) goes to this
+    process's private work folder (0700, removed after a crash), never the shared system temp."""
+    tempfile.tempdir = str(process_work_dir(Path(app.config["QUARANTINE_DIR"]) / ".work"))
 
 
 @click.command()
@@ -133,6 +152,7 @@ def serve(instance: str, host: str | None, port: int | None) -> None:
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
     _recover(app)
+    _private_spool(app)
     if int(app.config["TRUSTED_PROXY_HOPS"]) and host not in LOOPBACK:
         click.echo(f"warning: TRUSTED_PROXY_HOPS is set but the server listens on {host}: a client reaching it "
                    "directly can choose the address the sign-in throttle counts; listen on 127.0.0.1 behind the proxy",

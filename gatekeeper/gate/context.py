@@ -17,8 +17,10 @@ from gatekeeper.faces.plugins import FaceEngine, build_engine
 from gatekeeper.media import Limits
 from gatekeeper.publishers import default_target, publisher_for
 from gatekeeper.publishers.base import Publisher
+from gatekeeper.storage import keyring_from_config
 from gatekeeper.storage.base import QuarantineStore
-from gatekeeper.storage.workdirs import process_work_dir
+from gatekeeper.storage.chunks import ChunkStore
+from gatekeeper.storage.workdirs import UPLOADS_FOLDER, process_work_dir
 
 
 @dataclass
@@ -49,6 +51,14 @@ class GateContext:
         One folder per process, so what a killed process left is recognised and removed (workdirs.py).
         """
         return process_work_dir(Path(self.config["QUARANTINE_DIR"]) / ".work")
+
+    @property
+    def uploads(self) -> ChunkStore:
+        """Unfinished chunked uploads, sealed, in their own folder under the work root."""
+        return ChunkStore(Path(self.config["QUARANTINE_DIR"]) / ".work" / UPLOADS_FOLDER, keyring_from_config(self.config),
+                          chunk_bytes=int(self.config["UPLOAD_CHUNK_BYTES"]),
+                          max_bytes=int(self.config["MAX_UPLOAD_BYTES"]),
+                          max_open=int(self.config["UPLOAD_MAX_OPEN"]))
 
     def engine(self) -> FaceEngine:
         """This thread's face engine; raises PluginError or ModelError (the item is then held)."""

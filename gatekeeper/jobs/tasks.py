@@ -7,6 +7,7 @@ from flask import Flask
 
 from gatekeeper.app.context import gate_context
 from gatekeeper.app.drain import drain
+from gatekeeper.app.uploads import remove_abandoned as remove_abandoned_uploads
 from gatekeeper.gate.errors import NotCleared
 from gatekeeper.gate.ingest import analyse_item as run_analysis
 from gatekeeper.gate.ingest import analysis_gave_up as hold_item
@@ -51,9 +52,12 @@ def safety_sweep_due(minute_number: int, every_minutes: int) -> bool:
 
 
 def recover_after_crashes(app: Flask) -> Recovery:
-    """Remove what killed processes left in the work folder and queue analyses no job will finish."""
+    """Remove what killed processes left in the work folder and uploads abandoned for
+    UPLOAD_ABANDONED_HOURS, and queue analyses no job will finish."""
     context = gate_context(app)
-    return recover(jobs_of(app), context.sessions, Path(app.config["QUARANTINE_DIR"]) / ".work")
+    found = recover(jobs_of(app), context.sessions, Path(app.config["QUARANTINE_DIR"]) / ".work")
+    found.removed.extend(remove_abandoned_uploads(context))
+    return found
 
 
 def minute_sweep(app: Flask) -> None:

@@ -22,6 +22,8 @@ FOLDER_MODE = 0o700
 # Nothing a live request or job writes sits untouched this long; older entries were left by a crash.
 SAFE_AGE_S = 3600.0
 _OWNER_MARK = "proc-"
+# Sealed chunks of unfinished uploads (chunks.py): no plaintext, and removed by their own age rule.
+UPLOADS_FOLDER = "uploads"
 
 
 def process_work_dir(root: str | Path) -> Path:
@@ -70,6 +72,8 @@ def stale_entries(root: str | Path, *, older_than_s: float = SAFE_AGE_S, now: fl
     mine = this_process()
     stale = []
     for entry in entries:
+        if entry.name == UPLOADS_FOLDER:
+            continue
         owner = owner_of(entry)
         if owner == mine:
             continue

@@ -1,17 +1,19 @@
-"""Staff on a registered tablet: upload photos and videos (one request per file, so each gets its own
-progress bar and answer), and see what happened to their own uploads."""
+"""Staff on a registered tablet: upload photos and videos (in resumable chunks, each file with its own
+progress bar and answer; small files in one form post without JavaScript), and see what happened to
+their own uploads."""
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 from werkzeug.datastructures import FileStorage
 
 from consent_db.models import Role
-from gatekeeper.app import media, policy
+from gatekeeper.app import media, policy, uploads
 from gatekeeper.app.context import gate_context
 from gatekeeper.media import Refused
+from gatekeeper.storage import chunks
 from gatekeeper.storage.base import QuarantineError
 from gatekeeper.web.current import principal, require_role, signed_in
 from gatekeeper.web.security import allow_large_body
@@ -40,9 +42,15 @@ def _receive(upload: FileStorage) -> tuple[dict, int]:
     return {"name": name, "ok": True, "message": RECEIVED, "id": item.public_id}, 201
 
 
+def _page(results: list, error: str | None = None, status: int = 200):
+    config = current_app.config
+    return render_template("staff/upload.html", results=results, error=error, limit=config["MAX_UPLOAD_BYTES"],
+                           form_limit=config["UPLOAD_FORM_MAX_BYTES"], chunk_bytes=config["UPLOAD_CHUNK_BYTES"]), status
+
+
 @bp.get("/upload")
 def upload():
-    return render_template("staff/upload.html", results=[], limit=current_app.config["MAX_UPLOAD_BYTES"])
+    return _page([])
 
 
 @bp.post("/upload")
@@ -55,12 +63,135 @@ def upload_file():
         return jsonify(answer), status
     # Without JavaScript the form posts every chosen file at once; each still gets its own answer.
     if not files:
-        return render_template("staff/upload.html", results=[], error="Choose at least one photo or video.",
-                               limit=current_app.config["MAX_UPLOAD_BYTES"]), 400
+        return _page([], "Choose at least one photo or video.", 400)
     answers = [_receive(f) for f in files]
-    status = 200 if all(s == 201 for _, s in answers) else 422
-    return render_template("staff/upload.html", results=[a for a, _ in answers],
-                           limit=current_app.config["MAX_UPLOAD_BYTES"]), status
+    return _page([a for a, _ in answers], status=200 if all(s == 201 for _, s in answers) else 422)
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    """Say how much the route takes and what to do instead (also when refused before the body is read)."""
+    config = current_app.config
+    if request.endpoint == "staff.upload_file":
+        megabytes = config["UPLOAD_FORM_MAX_BYTES"] // (1024 * 1024)
+        message = (f"Not accepted: without JavaScript, files up to {megabytes} MB in all can be sent at once. "
+                   "Turn JavaScript on in the browser to send larger files (up to "
+                   f"{config['MAX_UPLOAD_BYTES'] // (1024 * 1024)} MB each), or send fewer at a time.")
+    elif request.endpoint == "staff.put_chunk":
+        message = f"A chunk can be at most {config['UPLOAD_CHUNK_BYTES'] // (1024 * 1024)} MB; nothing was kept."
+    else:
+        message = "The request is larger than this service accepts; nothing was kept."
+    if request.accept_mimetypes.best == "application/json" or request.endpoint != "staff.upload_file":
+        return jsonify(ok=False, error=message), 413
+    return render_template("error.html", status=413, title="Too large", text=message), 413
+
+
+# Chunked uploads: the page's script sends each file in chunks of UPLOAD_CHUNK_BYTES and can resume.
+
+CHUNK_ERRORS: dict[type, int] = {
+    chunks.UnknownUpload: 404,
+    chunks.TooLarge: 413,
+    uploads.UnsupportedType: 415,
+    chunks.ChunkRefused: 400,
+    chunks.ChunkConflict: 409,
+    chunks.Incomplete: 409,
+    chunks.PartDamaged: 409,
+    chunks.TooManyUploads: 429,
+    policy.PolicyError: 403,
+}
+
+
+def _refusal(exc: Exception):
+    status = next(code for kind, code in CHUNK_ERRORS.items() if isinstance(exc, kind))
+    message = str(exc)
+    return jsonify(ok=False, error=message[0].upper() + message[1:] + "."), status
+
+
+def _progress(found: uploads.Progress, status: int = 200):
+    info = found.info
+    return jsonify(id=info.upload_id, name=info.name, size=info.size, chunk_bytes=info.chunk_bytes,
+                   received=found.received, received_bytes=found.received_bytes, complete=found.complete), status
+
+
+def _read_chunk(cap: int) -> bytes:
+    """The raw request body, read with a hard cap (never parsed as a form); aborts 411/413/415."""
+    if request.mimetype != "application/octet-stream":
+        abort(415, description="Send a chunk as application/octet-stream.")
+    if request.content_length is None:
+        abort(411, description="Send a chunk with its Content-Length.")
+    if request.content_length > cap:
+        abort(413)
+    parts, size = [], 0
+    while size <= cap:
+        part = request.stream.read(min(64 * 1024, cap + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if size > cap:
+        abort(413)
+    return b"".join(parts)
+
+
+@bp.post("/upload/start")
+def start_upload():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("size"), int) or isinstance(body.get("size"), bool):
+        return jsonify(ok=False, error="Send the file's name, size (bytes) and type as JSON."), 400
+    try:
+        found = uploads.start(gate_context(current_app._get_current_object()), principal(),
+                              name=str(body.get("name") or ""), size=body["size"], mime=str(body.get("type") or ""))
+    except (chunks.ChunkError, policy.PolicyError) as exc:
+        return _refusal(exc)
+    return _progress(found, 201)
+
+
+@bp.put("/upload/<upload_id>/chunks/<int:index>")
+def put_chunk(upload_id: str, index: int):
+    offset = request.args.get("offset", type=int)
+    if offset is None:
+        return jsonify(ok=False, error="Say where the chunk starts (?offset=bytes)."), 400
+    data = _read_chunk(int(current_app.config["UPLOAD_CHUNK_BYTES"]))
+    ctx = gate_context(current_app._get_current_object())
+    try:
+        new = uploads.put_chunk(ctx, principal(), upload_id, index, offset, data)
+        found = uploads.progress(ctx, principal(), upload_id)
+    except (chunks.ChunkError, policy.PolicyError) as exc:
+        return _refusal(exc)
+    return _progress(found, 201 if new else 200)
+
+
+@bp.get("/upload/<upload_id>")
+def upload_progress(upload_id: str):
+    try:
+        found = uploads.progress(gate_context(current_app._get_current_object()), principal(), upload_id)
+    except (chunks.ChunkError, policy.PolicyError) as exc:
+        return _refusal(exc)
+    return _progress(found)
+
+
+@bp.post("/upload/<upload_id>/finish")
+def finish_upload(upload_id: str):
+    ctx = gate_context(current_app._get_current_object())
+    try:
+        info, item = uploads.finish(ctx, principal(), upload_id, uploader_person_id=g.account.person_id)
+    except (chunks.ChunkError, policy.PolicyError) as exc:
+        return _refusal(exc)
+    except Refused as exc:
+        return jsonify(ok=False, message=f"Not accepted: {exc.reason}"), 422
+    except QuarantineError:
+        current_app.logger.exception("quarantine refused a chunked upload")
+        return jsonify(ok=False, message=STORAGE_DOWN), 503
+    return jsonify(name=info.name, ok=True, message=RECEIVED, id=item.public_id), 201
+
+
+@bp.delete("/upload/<upload_id>")
+def cancel_upload(upload_id: str):
+    try:
+        uploads.cancel(gate_context(current_app._get_current_object()), principal(), upload_id)
+    except (chunks.ChunkError, policy.PolicyError) as exc:
+        return _refusal(exc)
+    return "", 204
 
 
 @bp.get("/uploads", endpoint="my_uploads")
@@ -70,5 +201,9 @@ def my_uploads_page():
     live = {e.public_id for e in media.list_queue(ctx, principal())}
     return render_template("staff/uploads.html", rows=rows, live=live)
 
-allow_large_body("staff.upload_file", "MAX_UPLOAD_BYTES",
-                 lambda: signed_in(Role.STAFF) and policy.on_registered_tablet(principal()))
+def _on_tablet() -> bool:
+    return signed_in(Role.STAFF) and policy.on_registered_tablet(principal())
+
+
+allow_large_body("staff.upload_file", "UPLOAD_FORM_MAX_BYTES", _on_tablet)
+allow_large_body("staff.put_chunk", "UPLOAD_CHUNK_BYTES", _on_tablet)

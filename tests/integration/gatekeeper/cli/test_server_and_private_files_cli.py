@@ -42,6 +42,20 @@ def test_serve_bounds_connections_slow_clients_and_threads_from_the_configuratio
     assert options["threads"] >= 1
 
 
+def test_serve_keeps_chunk_bodies_in_memory_and_caps_every_body_far_below_the_largest_upload(gk, served):
+    gk("serve")
+    (app, options), = served
+    config = app.config
+    assert options["inbuf_overflow"] > config["UPLOAD_CHUNK_BYTES"], "a chunk is never spooled to a temp file"
+    assert options["inbuf_overflow"] > config["UPLOAD_FORM_MAX_BYTES"]
+    largest_route = max(config["UPLOAD_CHUNK_BYTES"], config["UPLOAD_FORM_MAX_BYTES"],
+                        config["MAX_REFERENCE_PHOTO_BYTES"], config["MAX_CONTENT_LENGTH"])
+    assert largest_route <= options["max_request_body_size"] <= largest_route + 64 * 1024
+    assert options["max_request_body_size"] < config["MAX_UPLOAD_BYTES"] // 10
+    # In memory at most one chunk-sized body per connection.
+    assert options["inbuf_overflow"] * options["connection_limit"] <= 512 * 1024 * 1024
+
+
 def test_serve_strips_forwarded_headers_unless_a_trusted_proxy_is_configured(gk, served, monkeypatch):
     gk("serve")
     monkeypatch.setenv("GATEKEEPER_TRUSTED_PROXY_HOPS", "1")

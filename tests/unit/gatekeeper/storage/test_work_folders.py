@@ -8,7 +8,14 @@ import sys
 import time
 
 from gatekeeper.processes import HOST, this_process
-from gatekeeper.storage.workdirs import SAFE_AGE_S, clean_work_root, owner_of, process_work_dir, stale_entries
+from gatekeeper.storage.workdirs import (
+    SAFE_AGE_S,
+    UPLOADS_FOLDER,
+    clean_work_root,
+    owner_of,
+    process_work_dir,
+    stale_entries,
+)
 
 
 def dead_pid() -> int:
@@ -76,3 +83,12 @@ def test_entries_of_unknown_owners_go_only_once_untouched_for_the_safe_age(tmp_p
 
 def test_a_missing_work_root_is_nothing_to_clean(tmp_path):
     assert clean_work_root(tmp_path / "nowhere") == []
+
+
+def test_the_sealed_uploads_folder_is_left_to_its_own_age_rule(tmp_path):
+    uploads = tmp_path / UPLOADS_FOLDER
+    uploads.mkdir()
+    old = time.time() - 10 * SAFE_AGE_S
+    os.utime(uploads, (old, old))
+    assert stale_entries(tmp_path) == []
+    assert clean_work_root(tmp_path) == [] and uploads.is_dir()

@@ -84,11 +84,22 @@ def test_posting_no_file_asks_for_one(app, staff):
     assert response.status_code == 400 and b"Choose at least one" in response.data
 
 
-def test_an_upload_over_the_limit_is_refused_with_413_before_it_is_read(app, staff, photo_bytes):
-    app.config["MAX_UPLOAD_BYTES"] = 1000
+def test_a_one_request_upload_over_the_form_limit_is_refused_with_413_before_it_is_read(app, staff, photo_bytes):
+    app.config["UPLOAD_FORM_MAX_BYTES"] = 1000
     response = upload(app, staff, photo_bytes + b"\0" * 2000)
     assert response.status_code == 413
-    assert response.json["error"]
+    assert "without JavaScript, files up to" in response.json["error"]
+
+
+def test_the_form_says_how_large_a_file_it_takes_without_javascript_and_refuses_more_in_plain_words(app, staff,
+                                                                                                  photo_bytes):
+    app.config["UPLOAD_FORM_MAX_BYTES"] = 3 * 1024 * 1024
+    page = staff.get("/staff/upload").data.decode()
+    assert "Without JavaScript, files up to 3 MB" in page
+    response = post(app, staff, "/staff/upload", {"file": (io.BytesIO(photo_bytes + bytes(4 * 1024 * 1024)), "a.jpg")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    assert "without JavaScript, files up to 3 MB in all" in response.data.decode()
 
 
 def test_a_large_upload_is_refused_for_anyone_but_staff_on_a_tablet(app, world, photo_bytes):
