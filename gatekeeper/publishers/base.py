@@ -122,17 +122,13 @@ class Publisher(ABC):
 
         Raises PublishRefused, PublisherUnavailable (retry later) or PublisherMisconfigured.
         """
-        if not isinstance(ref, PublishedRef):
-            ref = self.ref_for(ref)
-        check_object_name(ref.object_name)
-        self._remove_ref(ref)
+        check_object_name(ref.object_name if isinstance(ref, PublishedRef) else ref)
+        self._remove_ref(ref if isinstance(ref, PublishedRef) else self.ref_for(ref))
 
     def exists(self, ref: PublishedRef | str) -> bool:
         """Whether the channel holds the object now; raises PublisherUnavailable or PublisherMisconfigured."""
-        if not isinstance(ref, PublishedRef):
-            ref = self.ref_for(ref)
-        check_object_name(ref.object_name)
-        return self._exists_ref(ref)
+        check_object_name(ref.object_name if isinstance(ref, PublishedRef) else ref)
+        return self._exists_ref(ref if isinstance(ref, PublishedRef) else self.ref_for(ref))
 
     def leftovers(self, older_than_s: float) -> list[str]:
         """What crashed publishes left behind (partial copies, unfinished uploads) older than
