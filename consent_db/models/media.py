@@ -175,6 +175,9 @@ class Publication(Base):
     state: Mapped[PublicationState] = mapped_column(str_enum(PublicationState, "publication_state"))
     object_name: Mapped[str] = mapped_column(sa.String(128))
     target: Mapped[dict] = mapped_column(sa.JSON)
+    # The ids the channel gave the copy (a WordPress media id, a Facebook photo id), saved as soon as
+    # the write returns: some channels cannot find a copy by name, and a takedown needs them.
+    remote_ref: Mapped[dict | None] = mapped_column(sa.JSON)
     content_type: Mapped[str] = mapped_column(sa.String(64))
     with_audio: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false(), default=False)
     intent_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -21,7 +21,7 @@ from gatekeeper.gate.evaluate import decide_item, refresh_state
 from gatekeeper.gate.ingest import ANALYSE_JOB
 from gatekeeper.gate.items import file_sha256, get_face, get_item
 from gatekeeper.gate.lifecycle import is_open, move
-from gatekeeper.gate.publishing import LIVE, PUBLISH_JOB, live_publication
+from gatekeeper.gate.publishing import LIVE, PUBLISH_JOB, live_publication, sends_in_issues
 from gatekeeper.gate.redaction import RedactionStyle, redact
 from gatekeeper.gate.renditions import rendition_for
 from gatekeeper.gate.takedown import take_down_publication
@@ -183,6 +183,7 @@ def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, act
     if not channel_ids:
         raise GateError("choose at least one channel")
     approved: list[int] = []
+    to_publish: list[int] = []
     with ctx.sessions.begin() as session:
         item = _open_item(session, public_id, setting_id)
         if item.state not in (ItemState.READY, ItemState.HELD):
@@ -205,7 +206,10 @@ def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, act
             _record(session, AuditTag.MEDIA_APPROVED, item, actor, channel=channel.slug, sha256=rendition.sha256,
                     rendition=rendition.profile)
             approved.append(channel.id)
-    for channel_id in approved:
+            if not sends_in_issues(ctx, channel):
+                to_publish.append(channel.id)
+    # A newsletter's approved items wait for the issue the Manager sends.
+    for channel_id in to_publish:
         ctx.enqueue(PUBLISH_JOB, public_id=public_id, channel_id=channel_id)
     return approved
 

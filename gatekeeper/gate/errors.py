@@ -32,3 +32,7 @@ class CannotRedact(GateError):
 
 class NotInQuarantine(GateError):
     """The item's quarantined copy has been purged or is unreadable."""
+
+
+class SentInIssues(GateError):
+    """The channel is a newsletter: approved items go out with the next issue the Manager sends, not one by one."""

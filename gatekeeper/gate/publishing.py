@@ -15,17 +15,18 @@ from sqlalchemy.orm import Session
 
 from consent_db import audit
 from consent_db.audit import AuditTag
-from consent_db.models import Approval, Channel, MediaItem, Publication, PublicationState, Rendition
-from consent_db.records import get_channel
+from consent_db.models import Approval, Channel, MediaItem, PersonKind, Publication, PublicationState, Rendition
+from consent_db.records import get_channel, list_people
+from gatekeeper.gate.captions import CaptionRefused, Name, check_caption
 from gatekeeper.gate.context import GateContext
-from gatekeeper.gate.errors import NotCleared, NotInQuarantine
+from gatekeeper.gate.errors import NotCleared, NotInQuarantine, SentInIssues
 from gatekeeper.gate.evaluate import decide_item
 from gatekeeper.gate.items import ANY_SETTING, file_sha256, get_item
 from gatekeeper.gate.lifecycle import is_open
 from gatekeeper.gate.renditions import RenditionError, rendition_for, store_key, verify_rendition
 from gatekeeper.media.base import Kind
 from gatekeeper.job_names import JobName
-from gatekeeper.publishers.base import new_object_name
+from gatekeeper.publishers.base import PublishedRef, Publisher, new_object_name
 from gatekeeper.storage.base import ItemNotFound
 
 log = logging.getLogger(__name__)
@@ -51,25 +52,38 @@ def current_approval(session: Session, item: MediaItem, channel: Channel) -> App
     ).order_by(Approval.id.desc()).limit(1)).first()
 
 
+def stored_ref(publication: Publication) -> PublishedRef:
+    """The ref a takedown hands the channel: the object name and whatever ids the channel gave the copy."""
+    return PublishedRef(object_name=publication.object_name, location="",
+                        remote=dict(publication.remote_ref or {}))
+
+
+def sends_in_issues(ctx: GateContext, channel: Channel) -> bool:
+    """Whether the channel's items go out together in issues the Manager sends (a newsletter)."""
+    return ctx.publisher(ctx.channel_target(channel)).sends_in_issues
+
+
 def publish_item(ctx: GateContext, public_id: str, channel_id: int) -> int:
     """Record the intent to publish (consent re-checked in this transaction), then write and confirm.
 
     Returns the publication id. Raises NotCleared when unapproved or held now, NotInQuarantine,
-    and PublisherError from the channel (the intent stays for a retry).
+    SentInIssues for a newsletter, and PublisherError from the channel (the intent stays for a retry).
     """
     with ctx.sessions.begin() as session:
         item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
         channel = get_channel(session, channel_id, setting_id=item.setting_id)
+        if sends_in_issues(ctx, channel):
+            raise SentInIssues(f"items for {channel.name} go out with the next issue the Manager sends")
         existing = live_publication(session, item.id, channel.id)
         if existing is not None:
             publication_id = existing.id
         else:
-            publication_id = _record_intent(ctx, session, item, channel)
+            publication_id = record_intent(ctx, session, item, channel)
     complete_publication(ctx, publication_id)
     return publication_id
 
 
-def _record_intent(ctx: GateContext, session: Session, item: MediaItem, channel: Channel) -> int:
+def record_intent(ctx: GateContext, session: Session, item: MediaItem, channel: Channel) -> int:
     if not is_open(item) or item.purged_at is not None:
         raise NotInQuarantine(f"item {item.public_id} is no longer held in quarantine")
     approval = current_approval(session, item, channel)
@@ -88,7 +102,7 @@ def _record_intent(ctx: GateContext, session: Session, item: MediaItem, channel:
     return publication.id
 
 
-def _prepare_file(ctx: GateContext, public_id: str, rendition: Rendition | None, scratch: Path, sha: str) -> Path:
+def prepare_file(ctx: GateContext, public_id: str, rendition: Rendition | None, scratch: Path, sha: str) -> Path:
     """The exact approved rendition, verified again: the bytes written are the bytes analysed."""
     if rendition is None or rendition.sha256 != sha:
         raise NotCleared(f"item {public_id} was prepared again after it was approved")
@@ -119,30 +133,70 @@ def complete_publication(ctx: GateContext, publication_id: int) -> None:
         approval = session.get(Approval, publication.approval_id)
         sha, public_id = approval.content_sha256, item.public_id
         rendition = session.get(Rendition, approval.rendition_id) if approval.rendition_id else None
-    publisher = ctx.publisher(publication.target)
-    with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
+        publisher = ctx.publisher(publication.target)
         try:
-            path = _prepare_file(ctx, public_id, rendition, Path(scratch), sha)
-        except NotCleared as exc:
-            _abandon(ctx, publication_id, str(exc))
-            return
-        publisher.publish(path, object_name=publication.object_name, content_type=publication.content_type)
+            caption = checked_caption(session, item) if publisher.takes_captions else None
+        except CaptionRefused as exc:
+            caption_problem = f"not published: {exc}"
+        else:
+            caption_problem = None
+    if caption_problem:
+        _abandon(ctx, publication_id, caption_problem)
+        return
+    if publisher.sends_in_issues:
+        # Left by a send that crashed: whether the email went out cannot be known, so it counts as sent.
+        _confirm(ctx, publication_id, public_id, publisher)
+        return
+    if publication.remote_ref is None:
+        with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
+            try:
+                path = prepare_file(ctx, public_id, rendition, Path(scratch), sha)
+            except NotCleared as exc:
+                _abandon(ctx, publication_id, str(exc))
+                return
+            ref = publisher.publish(path, object_name=publication.object_name,
+                                    content_type=publication.content_type, caption=caption)
+        _remember_remote(ctx, publication_id, ref)
     _confirm(ctx, publication_id, public_id, publisher)
 
 
-def _confirm(ctx: GateContext, publication_id: int, public_id: str, publisher) -> None:
+def checked_caption(session: Session, item: MediaItem) -> str | None:
+    """The item's caption checked again against today's children (one may have joined since it was
+    written); raises CaptionRefused when it names a child's surname."""
+    if not item.caption:
+        return None
+    children = [Name(p.first_name, p.surname)
+                for p in list_people(session, setting_id=item.setting_id, kind=PersonKind.CHILD)]
+    check_caption(item.caption, children)
+    return item.caption
+
+
+def _remember_remote(ctx: GateContext, publication_id: int, ref: PublishedRef) -> None:
+    # Its own transaction, at once: a channel that cannot find a copy by name (Facebook) is only
+    # reachable through these ids, so they must outlive a crash before the confirmation.
+    if not ref.remote:
+        return
+    with ctx.sessions.begin() as session:
+        publication = session.get(Publication, publication_id, with_for_update=True)
+        publication.remote_ref = dict(ref.remote)
+
+
+def _confirm(ctx: GateContext, publication_id: int, public_id: str, publisher: Publisher) -> None:
     with ctx.sessions.begin() as session:
         publication = session.get(Publication, publication_id, with_for_update=True)
         if publication.state is not PublicationState.INTENT:
             # Taken down or abandoned while the object was being written: make sure it is gone.
-            publisher.remove(publication.object_name)
+            publisher.remove(stored_ref(publication))
             return
         item = get_item(session, public_id, setting_id=ANY_SETTING)
         channel = session.get(Channel, publication.channel_id)
         decision = decide_item(session, item, channel, ctx.clock())
         if not decision.cleared:
-            publisher.remove(publication.object_name)
-            end_publication(session, item, publication, PublicationState.ABANDONED, "; ".join(decision.reasons()), ctx)
+            publisher.remove(stored_ref(publication))
+            reason = "; ".join(decision.reasons())
+            if publisher.sends_in_issues:
+                reason += "; the issue's sending was interrupted, so it may have gone out, and an email cannot be recalled"
+            end_publication(session, item, publication, PublicationState.ABANDONED, reason, ctx)
             return
         publication.state = PublicationState.PUBLISHED
         publication.published_at = ctx.clock()

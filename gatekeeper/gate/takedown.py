@@ -11,10 +11,12 @@ from consent_db.models import Channel, ItemState, MediaItem, Publication, Public
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.evaluate import decide_item, refresh_state
 from gatekeeper.gate.items import ANY_SETTING, get_item, may_show
-from gatekeeper.gate.publishing import LIVE, end_publication
+from gatekeeper.gate.publishing import LIVE, end_publication, stored_ref
+from gatekeeper.publishers.base import TakeBack
 
 log = logging.getLogger(__name__)
 CONSENT_CHANGED_JOB = "consent_changed"
+NOT_RECALLED = "it was already sent by email and cannot be recalled"
 
 
 @dataclass
@@ -41,8 +43,12 @@ def take_down_publication(ctx: GateContext, publication_id: int, *, reason: str 
                 return False
             reason = "; ".join(decision.reasons())
         # Remove first: if the channel is unreachable the row stays live and the job retries.
-        ctx.publisher(publication.target).remove(publication.object_name)
+        publisher = ctx.publisher(publication.target)
+        publisher.remove(stored_ref(publication))
         state = PublicationState.TAKEN_DOWN if publication.state is PublicationState.PUBLISHED else PublicationState.ABANDONED
+        if publisher.can_take_back is TakeBack.NEVER:
+            # Nothing on a server to delete: the Manager must hear that the copies already sent stay out.
+            reason = f"{reason}; {NOT_RECALLED}"
         end_publication(session, item, publication, state, reason, ctx, actor)
         return True
 

@@ -8,7 +8,7 @@ from flask import Flask
 from gatekeeper.app.context import gate_context
 from gatekeeper.app.drain import drain
 from gatekeeper.app.uploads import remove_abandoned as remove_abandoned_uploads
-from gatekeeper.gate.errors import NotCleared
+from gatekeeper.gate.errors import NotCleared, SentInIssues
 from gatekeeper.gate.ingest import analyse_item as run_analysis
 from gatekeeper.gate.ingest import analysis_gave_up as hold_item
 from gatekeeper.gate.publishing import complete_stale_intents
@@ -33,6 +33,9 @@ def publish_item(app: Flask, *, public_id: str, channel_id: int) -> None:
         run_publish(gate_context(app), public_id, channel_id)
     except NotCleared:
         # Consent changed between approval and publishing: holding is the right outcome, not a retry.
+        return
+    except SentInIssues:
+        # A newsletter's items go out with the issue the Manager sends; this job has nothing to do.
         return
 
 

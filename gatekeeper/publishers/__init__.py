@@ -4,13 +4,19 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from gatekeeper.publishers.base import InvalidTarget, Publisher
+from gatekeeper.publishers.facebook import FacebookPagePublisher
 from gatekeeper.publishers.local_folder import LocalFolderPublisher
+from gatekeeper.publishers.newsletter import NewsletterPublisher
 from gatekeeper.publishers.s3 import S3Publisher
 from gatekeeper.publishers.targets import default_target, kind_of
+from gatekeeper.publishers.wordpress import WordPressPublisher
 
 PUBLISHERS: dict[str, Callable[[Mapping[str, Any]], Publisher]] = {
     "local": LocalFolderPublisher.from_target,
     "s3": S3Publisher.from_target,
+    "wordpress": WordPressPublisher.from_target,
+    "facebook": FacebookPagePublisher.from_target,
+    "newsletter": NewsletterPublisher.from_target,
 }
 
 

@@ -1,11 +1,13 @@
-"""Publisher: the plug-in point for an official channel's store (a local folder, an S3 bucket)."""
+"""Publisher: the plug-in point for an official channel's store (a folder, a bucket, a website, a page, an email)."""
 from __future__ import annotations
 
+import enum
 import re
 import secrets
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 # The only types the sanitiser lets through; anything else is refused rather than published.
 EXTENSIONS: dict[str, str] = {
@@ -43,12 +45,22 @@ class PublishRefused(PublisherError):
     """The request itself is unusable (bad object name, unknown content type, unreadable file)."""
 
 
+class TakeBack(str, enum.Enum):
+    """Whether a published copy can be taken back, as parents are told before they consent."""
+
+    ALWAYS = "always"  # served by the gatekeeper itself: it stops serving at once
+    BY_DELETION = "by_deletion"  # a copy on someone else's server that the gatekeeper deletes
+    NEVER = "never"  # sent to people (an email): once sent it cannot be recalled
+
+
 @dataclass(frozen=True)
 class PublishedRef:
-    """Where a published copy lives: its random object name and a location for logs (no secrets)."""
+    """Where a published copy lives: its random object name, a location for logs (no secrets), and
+    the ids the channel gave it (a WordPress media id, a Facebook photo id) that a takedown needs."""
 
     object_name: str
     location: str
+    remote: Mapping[str, str] = field(default_factory=dict)
 
 
 def extension_for(content_type: str) -> str:
@@ -80,10 +92,17 @@ class Publisher(ABC):
     """An official channel's store. Subclasses move bytes; this class checks every request first."""
 
     kind: str = ""
+    can_take_back: TakeBack = TakeBack.BY_DELETION
+    # Whether the channel shows a caption next to the picture; others never receive it.
+    takes_captions: bool = False
+    # Items go out together in an issue the Manager sends (a newsletter), never one by one.
+    sends_in_issues: bool = False
 
-    def publish(self, source: Path, *, object_name: str, content_type: str) -> PublishedRef:
+    def publish(self, source: Path, *, object_name: str, content_type: str,
+                caption: str | None = None) -> PublishedRef:
         """Copy the sanitised file to the channel; the same object_name again returns the same ref, no second object.
 
+        caption must already have passed the caption check; channels without captions ignore it.
         Raises PublishRefused, PublisherUnavailable (retry later) or PublisherMisconfigured.
         """
         check_object_name(object_name)
@@ -93,6 +112,8 @@ class Publisher(ABC):
         source = Path(source)
         if not source.is_file():
             raise PublishRefused(f"{source} is not a file that can be published")
+        if self.takes_captions:
+            return self._publish_captioned(source, object_name, content_type, (caption or "").strip() or None)
         return self._publish(source, object_name, content_type)
 
     def remove(self, ref: PublishedRef | str) -> None:
@@ -101,12 +122,13 @@ class Publisher(ABC):
 
         Raises PublishRefused, PublisherUnavailable (retry later) or PublisherMisconfigured.
         """
-        name = ref.object_name if isinstance(ref, PublishedRef) else ref
-        self._remove(check_object_name(name))
+        check_object_name(ref.object_name if isinstance(ref, PublishedRef) else ref)
+        self._remove_ref(ref if isinstance(ref, PublishedRef) else self.ref_for(ref))
 
-    def exists(self, object_name: str) -> bool:
-        """Whether the channel holds object_name now; raises PublisherUnavailable or PublisherMisconfigured."""
-        return self._exists(check_object_name(object_name))
+    def exists(self, ref: PublishedRef | str) -> bool:
+        """Whether the channel holds the object now; raises PublisherUnavailable or PublisherMisconfigured."""
+        check_object_name(ref.object_name if isinstance(ref, PublishedRef) else ref)
+        return self._exists_ref(ref if isinstance(ref, PublishedRef) else self.ref_for(ref))
 
     def leftovers(self, older_than_s: float) -> list[str]:
         """What crashed publishes left behind (partial copies, unfinished uploads) older than
@@ -119,6 +141,17 @@ class Publisher(ABC):
 
     @abstractmethod
     def _publish(self, source: Path, object_name: str, content_type: str) -> PublishedRef: ...
+
+    def _publish_captioned(self, source: Path, object_name: str, content_type: str,
+                           caption: str | None) -> PublishedRef:
+        raise NotImplementedError(f"{type(self).__name__} says it takes captions but cannot publish them")
+
+    def _remove_ref(self, ref: PublishedRef) -> None:
+        # Channels that gave the copy ids of their own (a website, a page) override this to use them.
+        self._remove(ref.object_name)
+
+    def _exists_ref(self, ref: PublishedRef) -> bool:
+        return self._exists(ref.object_name)
 
     @abstractmethod
     def _remove(self, object_name: str) -> None: ...
