@@ -14,6 +14,7 @@ from gatekeeper.database import transaction
 from gatekeeper.web.current import actor
 from gatekeeper.web.forms import int_field, sentence
 from gatekeeper.web.manager import manager_blueprint, setting_id
+from gatekeeper.web.branding import service_title, setting_name
 from gatekeeper.web.services import account_admin, invitations, mail, recovery
 from gatekeeper.web.services.passwords import hasher_for
 from gatekeeper.web.services.public_links import NoPublicUrl, public_link
@@ -63,8 +64,10 @@ def invite():
     sender = mail.mailer()
     if sender is not None:
         try:
-            sender.send(email, "Your Photo Gatekeeper account",
-                        f"You are invited to Photo Gatekeeper. Set your password here (the link works once):\n\n{link}\n")
+            name = setting_name()
+            sender.send(email, f"Your {service_title(name)} account",
+                        f"{name or 'The setting'} invites you to its Photo Gatekeeper, where photos are published "
+                        f"only with consent. Set your password here (the link works once):\n\n{link}\n")
         except mail.MailError as exc:
             return _page(sentence(exc), 200, link=link)
         return _page(sent_to=email)
@@ -103,6 +106,6 @@ def reset_password(account_id: int):
             email = account.email
     except recovery.RecoveryError as exc:
         return _page(sentence(exc), 400)
-    recovery.notify_changed(mail.mailer(), email, "reset by the Manager")
+    recovery.notify_changed(mail.mailer(), email, "reset by the Manager", service=service_title(setting_name()))
     # Shown in this response only; they choose their own at the next sign-in.
     return _page(one_time=(email, password))
