@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import re
 import ssl
 import threading
 from pathlib import Path
@@ -136,23 +137,22 @@ def through_front(app: Callable, front: TlsFront) -> Callable:
     return application
 
 
+HOST_HEADER = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9.-]{1,253}))(?::\d{1,5})?$")
+
+
 def _request_host(environ) -> str | None:
-    """The host name the browser asked for (no port), when it is a plausible name or address."""
-    raw = (environ.get("HTTP_HOST") or "").strip()
-    try:
-        host = urlsplit(f"//{raw}").hostname
-    except ValueError:
+    """The host the browser asked for (no port), when the Host header is exactly host[:port]."""
+    found = HOST_HEADER.match((environ.get("HTTP_HOST") or "").strip())
+    if found is None:
         return None
-    if not host:
-        return None
-    try:
-        ipaddress.ip_address(host)
-        return host
-    except ValueError:
-        pass
-    labels = host.rstrip(".").split(".")
-    if all(label and len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii() for label in labels):
-        return host
+    if found["v6"]:
+        try:
+            return str(ipaddress.IPv6Address(found["v6"]))
+        except ValueError:
+            return None
+    labels = found["name"].rstrip(".").split(".")
+    if all(label and len(label) <= 63 and not label.startswith("-") for label in labels):
+        return found["name"].lower()
     return None
 
 
