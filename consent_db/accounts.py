@@ -202,6 +202,37 @@ def create_first_manager(session: Session, *, email: str, setting_id: int, at: d
                    must_change_password=True, actor=audit.CLI, at=at)
     return password
 
+def change_manager_email(session: Session, setting_id: int, email: str, *, replacing: str | None = None,
+                         actor: Actor = SYSTEM, at: datetime | None = None) -> Account:
+    """Give a Manager account a new sign-in email (audited); with several Managers, `replacing` says whose.
+
+    Raises InvalidAccount (bad email, no such Manager, several and none chosen) or DuplicateAccount.
+    """
+    new = normalise_email(email)
+    query = select(Account).where(Account.setting_id == setting_id, Account.role == Role.MANAGER)
+    managers = list(session.scalars(query.order_by(Account.id)))
+    if replacing is not None:
+        chosen = [m for m in managers if m.email == fold_email(replacing)]
+        if not chosen:
+            raise InvalidAccount(f"{replacing.strip()} is not a Manager account of this setting")
+    elif len(managers) != 1:
+        names = ", ".join(m.email for m in managers) or "none"
+        raise InvalidAccount(f"the setting has {len(managers)} Manager accounts ({names}): "
+                             "say whose email changes with --replacing")
+    else:
+        chosen = managers
+    account = chosen[0]
+    if account.email == new:
+        return account
+    if session.scalar(select(Account.id).where(Account.email == new)) is not None:
+        raise DuplicateAccount(f"an account for {new} already exists")
+    account.email = new
+    session.flush()
+    audit.record(session, AuditTag.ACCOUNT_EMAIL_CHANGED, subject=f"account:{account.id}", setting_id=setting_id,
+                 details={"role": account.role.value}, at=at, **actor.fields())
+    return account
+
+
 def end_sessions(session: Session, *, at: datetime, account_id: int | None = None, device_id: int | None = None,
                  keep_id: int | None = None) -> int:
     """End every live session of an account or of a device (but keep_id); returns how many."""

@@ -29,6 +29,7 @@ class AuditTag(StrEnum):
     """What happened. Add members freely: the column is a plain string, no migration needed."""
 
     SETTING_CREATED = "setting:created"
+    SETTING_RENAMED = "setting:renamed"
     CONSENT_GRANTED = "consent:granted"
     CONSENT_REFUSED = "consent:refused"
     CONSENT_WITHDRAWN = "consent:withdrawn"
@@ -46,6 +47,7 @@ class AuditTag(StrEnum):
     ACCOUNT_CREATED = "account:created"
     ACCOUNT_PASSWORD_CHANGED = "account:password-changed"
     ACCOUNT_DISABLED = "account:disabled"
+    ACCOUNT_EMAIL_CHANGED = "account:email-changed"
     ACCOUNT_INVITED = "account:invited"
     ACCOUNT_TWO_FACTOR_ENROLLED = "account:two-factor-enrolled"
     ACCOUNT_SIGNED_IN = "account:signed-in"

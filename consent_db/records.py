@@ -113,6 +113,11 @@ def check_person(
     return fields
 
 
+def check_name(value: str | None, what: str) -> str:
+    """The name trimmed; raises InvalidRecord when empty or too long."""
+    return _name(value, what)
+
+
 def ensure_default_setting(session: Session, *, name: str, at: datetime | None = None) -> Setting:
     """The first setting, created (and audited) when there is none yet; raises audit.AuditChainError."""
     # Locked before looking, so two `init`s at once cannot both see no setting and both make one.
@@ -133,6 +138,21 @@ def default_setting(session: Session) -> Setting:
     setting = session.scalars(select(Setting).order_by(Setting.id).limit(1)).first()
     if setting is None:
         raise NoSetting("there is no setting yet: run 'gatekeeper init'")
+    return setting
+
+
+def rename_setting(session: Session, setting_id: int, name: str, *, actor: Actor,
+                   at: datetime | None = None) -> Setting:
+    """Give the setting a new name (audited); raises InvalidRecord or NoSetting."""
+    setting = session.get(Setting, setting_id)
+    if setting is None:
+        raise NoSetting(f"there is no setting {setting_id}")
+    new = _name(name, "the setting's name")
+    if new != setting.name:
+        old, setting.name = setting.name, new
+        session.flush()
+        audit.record(session, AuditTag.SETTING_RENAMED, subject=f"setting:{setting.id}", setting_id=setting.id,
+                     details={"from": old, "to": new}, at=at, **actor.fields())
     return setting
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Mapping
@@ -46,6 +47,11 @@ def _defaults(instance: Path) -> dict[str, Any]:
         "STATIC_DIR": str(SOURCE_STATIC_DIR),
         "HOST": "127.0.0.1",
         "PORT": 8000,
+        # `serve --https` (or true here): HTTPS for the setting's network with the instance's own certificate on
+        # HTTPS_HOST:HTTPS_PORT, and on HTTPS_HOST:PORT a plain-HTTP listener that sends browsers to HTTPS.
+        "HTTPS": False,
+        "HTTPS_HOST": "0.0.0.0",
+        "HTTPS_PORT": 8443,
         # Form posts are small; only the upload route raises this.
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "MAX_UPLOAD_BYTES": 2 * 1024 * 1024 * 1024,
@@ -162,6 +168,46 @@ def _from_environ(environ: Mapping[str, str], defaults: Mapping[str, Any]) -> di
         except ConfigError as exc:
             raise ConfigError(f"{name}: {exc}") from None
     return found
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def set_in_file(instance: str | os.PathLike, key: str, value: Any) -> Path:
+    """Set one top-level key in INSTANCE/config.toml, keeping every other line; raises ConfigError.
+
+    The file is checked before and after, and replaced atomically: a mistake leaves the old file.
+    """
+    path = instance_path(instance) / CONFIG_FILE
+    _from_file(path)
+    name = key.lower()
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    line = f"{name} = {_toml_value(value)}"
+    pattern = re.compile(rf"^\s*{re.escape(name)}\s*=")
+    first_table = next((i for i, text in enumerate(lines) if text.lstrip().startswith("[")), len(lines))
+    found = [i for i, text in enumerate(lines[:first_table]) if pattern.match(text)]
+    if found:
+        lines[found[0]] = line
+        for extra in reversed(found[1:]):
+            del lines[extra]
+    else:
+        # Before any [table]: below one, the key would belong to that table.
+        lines.insert(first_table, line)
+    text = "\n".join(lines) + "\n"
+    try:
+        if tomllib.loads(text).get(name) != value:
+            raise ConfigError(f"{path}: could not set {name} (a multi-line value?); edit the file by hand")
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: setting {name} would break the file ({exc}); edit it by hand") from None
+    temp = path.with_name(f".{CONFIG_FILE}.{os.getpid()}")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+    return path
 
 
 def load(

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
@@ -31,6 +32,8 @@ class Finding:
     name: str
     ok: bool
     detail: str
+    # Works, but someone should look: printed as WARN; doctor still exits 0.
+    warning: bool = False
 
 
 def check_database(app: Flask) -> Finding:
@@ -214,6 +217,63 @@ def check_channel_leftovers(app: Flask) -> Finding:
     return Finding("channel leftovers", True, "no partial copies left by interrupted publishing")
 
 
+def check_public_url(app: Flask) -> Finding:
+    """PUBLIC_URL is set, and its scheme fits what is served and the session cookie's Secure flag."""
+    from gatekeeper.app.setting_details import SettingError, check_public_url as parse, is_loopback
+
+    url = (app.config.get("PUBLIC_URL") or "").strip()
+    if not url:
+        return Finding("public URL", True, "PUBLIC_URL is not set: invitation and password-reset links (and their "
+                       "QR codes) cannot be made; set it with 'gatekeeper settings --public-url "
+                       "https://NAME.local:8443'", warning=True)
+    try:
+        parse(url)
+    except SettingError as exc:
+        return Finding("public URL", False, f"PUBLIC_URL: {exc}")
+    scheme = urlsplit(url).scheme
+    served_https = bool(app.config.get("HTTPS"))
+    if scheme == "http" and served_https:
+        return Finding("public URL", False, f"PUBLIC_URL {url} is http:// but this service serves HTTPS: "
+                       "set it to the https:// address ('gatekeeper settings --public-url')")
+    if scheme == "http" and app.config.get("SESSION_COOKIE_SECURE") and not is_loopback(url):
+        return Finding("public URL", False, f"PUBLIC_URL {url} is http:// but the session cookie is Secure: "
+                       "browsers reaching it by that address drop the cookie and every sign-in fails; serve HTTPS "
+                       "('gatekeeper serve --https') and use its https:// address")
+    if is_loopback(url):
+        return Finding("public URL", True, f"PUBLIC_URL {url} is this machine only: invitation links and QR codes "
+                       "would open on the phone itself; use an address other devices reach", warning=True)
+    if scheme == "https" and not served_https and not int(app.config.get("TRUSTED_PROXY_HOPS") or 0):
+        return Finding("public URL", True, f"PUBLIC_URL {url} is https:// but this service serves plain HTTP and "
+                       "no proxy is configured: run 'gatekeeper serve --https' (https = true in config.toml) or "
+                       "put a TLS proxy in front (TRUSTED_PROXY_HOPS)", warning=True)
+    return Finding("public URL", True, url)
+
+
+def check_https_certificate(app: Flask) -> Finding:
+    """With HTTPS served: the instance's certificate exists, covers PUBLIC_URL's host and is not near expiry."""
+    from gatekeeper import certificates
+
+    if not app.config.get("HTTPS"):
+        return Finding("https certificate", True, "HTTPS is not served by this process ('gatekeeper serve --https')")
+    cert_path, _ = certificates.server_files(Path(app.config["INSTANCE_PATH"]))
+    try:
+        info = certificates.read_certificate(cert_path)
+    except certificates.CertificateError as exc:
+        return Finding("https certificate", False, f"{exc}")
+    if info.not_after <= datetime.now(timezone.utc):
+        return Finding("https certificate", False, f"{cert_path} expired on {info.not_after:%d %b %Y}: run "
+                       "'gatekeeper certificate renew'")
+    host = certificates.url_host(app.config.get("PUBLIC_URL") or "")
+    if host and not info.covers(host):
+        return Finding("https certificate", False, f"{cert_path} does not cover {host} (PUBLIC_URL): browsers "
+                       "will warn; run 'gatekeeper certificate renew'")
+    covered = ", ".join([*info.dns, *map(str, info.addresses)])
+    if certificates.needs_renewal(info):
+        return Finding("https certificate", True, f"expires on {info.not_after:%d %b %Y}: run 'gatekeeper "
+                       "certificate renew' (serve renews it at start)", warning=True)
+    return Finding("https certificate", True, f"covers {covered} until {info.not_after:%d %b %Y}")
+
+
 def _writable_folder(name: str, setting: str) -> Callable[[Flask], Finding]:
     def check(app: Flask) -> Finding:
         folder = Path(app.config[setting])
@@ -252,6 +312,8 @@ CHECKS: tuple[Callable[[Flask], Finding], ...] = (
     check_channels,
     check_channel_leftovers,
     check_static,
+    check_public_url,
+    check_https_certificate,
 )
 
 

@@ -13,6 +13,7 @@ from consent_db.models import Role, SessionStage
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.web.current import SESSION_KEY, actor, safe_next
+from gatekeeper.web.branding import service_title, setting_name
 from gatekeeper.web.services import mail, recovery, sessions, throttle, two_factor
 from gatekeeper.web.services import signin as signin_service
 from gatekeeper.web.services.passwords import hasher_for
@@ -128,7 +129,8 @@ def password():
             g.web_session = current
     if error:
         return render_template("auth/password.html", forced=forced, error=error), 400
-    recovery.notify_changed(mail.mailer(), g.account.email, "by you, signed in")
+    recovery.notify_changed(mail.mailer(), g.account.email, "by you, signed in",
+                            service=service_title(setting_name()))
     flash("Your password is changed.", "info")
     return _continue()
 

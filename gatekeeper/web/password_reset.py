@@ -10,6 +10,7 @@ from consent_db import recovery as resets
 from consent_db.models import Account
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
+from gatekeeper.web.branding import service_title, setting_name
 from gatekeeper.web.services import mail, recovery, throttle
 from gatekeeper.web.services.passwords import hasher_for
 from gatekeeper.web.services.public_links import public_link
@@ -43,8 +44,9 @@ def forgot():
         account, token = made
         link = public_link("password_reset.choose", token=token)
         # From a thread: the mail server's delay must not tell whether the address has an account.
-        mail.send_in_background(mail.mailer(), account.email, "Choose a new Photo Gatekeeper password",
-                                f"Someone (we hope you) asked to reset your password. Choose a new one here "
+        service = service_title(setting_name())
+        mail.send_in_background(mail.mailer(), account.email, f"Choose a new {service} password",
+                                f"Someone (we hope you) asked to reset your {service} password. Choose a new one here "
                                 f"(the link works once, for {minutes} minutes):\n\n{link}\n\n"
                                 "If it was not you, ignore this email: your password is unchanged.\n")
     return render_template("auth/forgot.html", can_email=True, sent=SENT.format(minutes=minutes))
@@ -67,7 +69,8 @@ def choose(token: str):
         try:
             with transaction() as db:
                 account = resets.complete_reset(db, token, new, at=at, hasher=hasher_for(current_app.config))
-            recovery.notify_changed(mail.mailer(), account.email, "with a password-reset link")
+            recovery.notify_changed(mail.mailer(), account.email, "with a password-reset link",
+                                    service=service_title(setting_name()))
         except resets.InvalidReset as exc:
             return render_template("auth/reset.html", invalid=str(exc)), 404
         except accounts.WeakPassword as exc:

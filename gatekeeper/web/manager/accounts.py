@@ -11,6 +11,7 @@ from gatekeeper.app import accounts as account_service
 from gatekeeper.app.context import unit_of_work
 from gatekeeper.web.current import principal
 from gatekeeper.web.forms import int_field, sentence
+from gatekeeper.web.branding import service_title, setting_name
 from gatekeeper.web.manager import manager_blueprint
 from gatekeeper.web.services import mail
 from gatekeeper.web.services import recovery as notices
@@ -54,8 +55,10 @@ def invite():
     sender = mail.mailer()
     if sender is not None:
         try:
-            sender.send(invited.email, "Your Photo Gatekeeper account",
-                        f"You are invited to Photo Gatekeeper. Set your password here (the link works once):\n\n{link}\n")
+            name = setting_name()
+            sender.send(invited.email, f"Your {service_title(name)} account",
+                        f"{name or 'The setting'} invites you to its Photo Gatekeeper, where photos are published "
+                        f"only with consent. Set your password here (the link works once):\n\n{link}\n")
         except mail.MailError as exc:
             return _page(sentence(exc), 200, link=link)
         return _page(sent_to=invited.email)
@@ -89,6 +92,6 @@ def reset_password(account_id: int):
                                                          hasher=hasher_for(current_app.config))
     except recovery.RecoveryError as exc:
         return _page(sentence(exc), 400)
-    notices.notify_changed(mail.mailer(), email, "reset by the Manager")
+    notices.notify_changed(mail.mailer(), email, "reset by the Manager", service=service_title(setting_name()))
     # Shown in this response only; they choose their own at the next sign-in.
     return _page(one_time=(email, password))

@@ -9,6 +9,7 @@ from gatekeeper.app.context import unit_of_work
 from gatekeeper.web.current import principal
 from gatekeeper.web.forms import sentence
 from gatekeeper.web.manager import manager_blueprint
+from gatekeeper.web.trust import trust_details
 
 bp = manager_blueprint("manager_devices", __name__, "/manager/devices")
 
@@ -19,7 +20,10 @@ def _uow():
 
 def _page(error: str | None = None, status: int = 200, code: str | None = None):
     rows = device_service.list_devices(_uow(), principal())
-    return render_template("manager/devices.html", devices=rows, error=error, code=code,
+    public = current_app.config.get("PUBLIC_URL")
+    pairing_url = public.rstrip("/") + url_for("device.status") if public else url_for("device.status", _external=True)
+    return render_template("manager/devices.html", devices=rows, error=error, code=code, pairing_url=pairing_url,
+                           trust=trust_details(),
                            minutes=int(devices.CODE_TTL.total_seconds() // 60)), status
 
 

@@ -191,4 +191,4 @@ def test_the_owner_is_told_by_email_when_their_password_changes(app, world, mana
     post(app, manager, f"/manager/accounts/{world.other_parent_id}/reset-password")
     sent = mailer.wait(2)
     assert sorted(to for to, _, _ in sent) == sorted([world.parent_email, world.other_parent_email])
-    assert all(subject == "Your Photo Gatekeeper password was changed" for _, subject, _ in sent)
+    assert all(subject == "Your Little Acorns Photo Gatekeeper password was changed" for _, subject, _ in sent)
