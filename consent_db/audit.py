@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Iterable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from consent_db.models import AuditChainHead, AuditEvent
@@ -39,11 +39,17 @@ class AuditTag(StrEnum):
     TEMPLATE_DELETED = "template:deleted"
     PERSON_ADDED = "person:added"
     PERSON_UPDATED = "person:updated"
+    PERSON_ARCHIVED = "person:archived"
+    PERSON_RESTORED = "person:restored"
     PEOPLE_IMPORTED = "person:imported"
     GUARDIAN_ADDED = "guardian:added"
     GUARDIAN_LINKED = "guardian:linked"
+    GUARDIAN_UPDATED = "guardian:updated"
+    GUARDIAN_RESPONSIBILITY_CHANGED = "guardian:responsibility-changed"
+    GUARDIAN_ARCHIVED = "guardian:archived"
     CHANNEL_ADDED = "channel:added"
     CHANNEL_UPDATED = "channel:updated"
+    CHANNEL_ARCHIVED = "channel:archived"
     ACCOUNT_CREATED = "account:created"
     ACCOUNT_PASSWORD_CHANGED = "account:password-changed"
     ACCOUNT_DISABLED = "account:disabled"
@@ -233,17 +239,7 @@ def check_tail(session: Session) -> ChainReport:
     return ChainReport(True, 1)
 
 
-def list_events(
-    session: Session,
-    *,
-    tag_prefix: str | None = None,
-    subject: str | None = None,
-    of_setting: int | None = None,
-    limit: int = 100,
-) -> list[AuditEvent]:
-    """The newest events first, optionally only tags starting with tag_prefix, one subject, or one
-    setting's events (with those that belong to no setting)."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+def _selection(query, *, tag_prefix: str | None, subject: str | None, of_setting: int | None):
     if of_setting is not None:
         # In the query, not after it: other settings' rows must not push this setting's off the page.
         query = query.where(or_(AuditEvent.setting_id == of_setting, AuditEvent.setting_id.is_(None)))
@@ -251,7 +247,29 @@ def list_events(
         query = query.where(AuditEvent.tag.startswith(tag_prefix, autoescape=True))
     if subject:
         query = query.where(AuditEvent.subject == subject)
-    return list(session.scalars(query))
+    return query
+
+
+def list_events(
+    session: Session,
+    *,
+    tag_prefix: str | None = None,
+    subject: str | None = None,
+    of_setting: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEvent]:
+    """The newest events first (skipping `offset`), optionally only tags starting with tag_prefix, one
+    subject, or one setting's events (with those that belong to no setting)."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(_selection(query, tag_prefix=tag_prefix, subject=subject, of_setting=of_setting)))
+
+
+def count_events(session: Session, *, tag_prefix: str | None = None, subject: str | None = None,
+                 of_setting: int | None = None) -> int:
+    """How many events list_events would page through."""
+    query = select(func.count()).select_from(AuditEvent)
+    return session.scalar(_selection(query, tag_prefix=tag_prefix, subject=subject, of_setting=of_setting))
 
 
 def event_as_dict(event: AuditEvent) -> dict[str, Any]:

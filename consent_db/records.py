@@ -198,11 +198,14 @@ def set_leaving_date(
     return person
 
 
-def list_people(session: Session, *, setting_id: int, kind: PersonKind | None = None) -> list[Person]:
-    """The setting's people, ordered by id."""
+def list_people(session: Session, *, setting_id: int, kind: PersonKind | None = None,
+                archived: bool | None = False) -> list[Person]:
+    """The setting's people, ordered by id: current ones by default, archived ones (True), or all (None)."""
     query = select(Person).where(Person.setting_id == setting_id).order_by(Person.id)
     if kind is not None:
         query = query.where(Person.kind == PersonKind(kind))
+    if archived is not None:
+        query = query.where(Person.archived_at.is_not(None) if archived else Person.archived_at.is_(None))
     return list(session.scalars(query))
 
 
@@ -303,6 +306,10 @@ def get_channel(session: Session, ref: int | str, *, setting_id: int) -> Channel
     return channel
 
 
-def list_channels(session: Session, *, setting_id: int) -> list[Channel]:
-    """The setting's channels, ordered by id."""
-    return list(session.scalars(select(Channel).where(Channel.setting_id == setting_id).order_by(Channel.id)))
+def list_channels(session: Session, *, setting_id: int, archived: bool | None = False) -> list[Channel]:
+    """The setting's channels, ordered by id: current ones by default (an archived channel gets nothing),
+    archived ones (True), or all (None)."""
+    query = select(Channel).where(Channel.setting_id == setting_id).order_by(Channel.id)
+    if archived is not None:
+        query = query.where(Channel.archived_at.is_not(None) if archived else Channel.archived_at.is_(None))
+    return list(session.scalars(query))

@@ -24,3 +24,5 @@ class Channel(Base):
     # Longest side of what this channel gets, in pixels; None means the service's default for the kind.
     rendition_side: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Archived records are hidden from default lists and never deleted: history refers to them.
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

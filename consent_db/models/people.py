@@ -29,6 +29,8 @@ class Person(Base):
     leaving_date: Mapped[date | None] = mapped_column(sa.Date)
     room: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Archived records are hidden from default lists and never deleted: history refers to them.
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     guardian_links: Mapped[list[GuardianLink]] = relationship(back_populates="child")
 
@@ -47,6 +49,8 @@ class Guardian(Base):
     email: Mapped[str] = mapped_column(sa.String(320))
     phone: Mapped[str | None] = mapped_column(sa.String(50))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Archived records are hidden from default lists and never deleted: history refers to them.
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     links: Mapped[list[GuardianLink]] = relationship(back_populates="guardian")
 

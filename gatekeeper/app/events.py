@@ -65,6 +65,33 @@ class ConsentLapses(Event):
     cause: str  # "expiry" or "leaving"
 
 
+@dataclass(frozen=True)
+class PersonArchived(Event):
+    """A person was archived (their leaving date, where it was later or unset, became the day of archiving)."""
+
+    kind: ClassVar[str] = "person_archived"
+    person_id: int
+
+
+@dataclass(frozen=True)
+class ResponsibilityChanged(Event):
+    """A guardian's parental responsibility for a child was given or taken away."""
+
+    kind: ClassVar[str] = "responsibility_changed"
+    person_id: int
+    guardian_id: int
+    parental_responsibility: bool
+
+
+@dataclass(frozen=True)
+class ChannelArchived(Event):
+    """A channel was archived: everything published there is taken down."""
+
+    kind: ClassVar[str] = "channel_archived"
+    channel_id: int
+
+
 EVENT_KINDS: dict[str, type[Event]] = {
-    cls.kind: cls for cls in (ConsentChanged, LeavingDateSet, GuardianLinked, PeopleImported, ConsentLapses)
+    cls.kind: cls for cls in (ConsentChanged, LeavingDateSet, GuardianLinked, PeopleImported, ConsentLapses,
+                              PersonArchived, ResponsibilityChanged, ChannelArchived)
 }

@@ -7,8 +7,15 @@ from dataclasses import dataclass
 from typing import Callable
 
 from consent_db.templates import purge_lapsed_templates
-from gatekeeper.app.events import ConsentChanged, ConsentLapses, GuardianLinked, LeavingDateSet, PeopleImported
+from sqlalchemy import select
+
+from consent_db.audit import SYSTEM
+from consent_db.models import MediaItem, Publication
+from gatekeeper.app.events import (ChannelArchived, ConsentChanged, ConsentLapses, GuardianLinked, LeavingDateSet,
+                                   PeopleImported, PersonArchived, ResponsibilityChanged)
+from gatekeeper.gate.actions import take_down
 from gatekeeper.gate.context import GateContext
+from gatekeeper.gate.publishing import LIVE
 from gatekeeper.gate.takedown import sweep
 
 log = logging.getLogger(__name__)
@@ -49,6 +56,20 @@ def _imported(ctx: GateContext, setting_id: int, payload: dict) -> Outcome:
     return total
 
 
+def _channel_archived(ctx: GateContext, setting_id: int, payload: dict) -> Outcome:
+    """Take every live copy off the archived channel (through the Manager's takedown, which also revokes
+    the approvals); raises PublisherError while the channel is unreachable (the row is retried)."""
+    channel_id = int(payload["channel_id"])
+    with ctx.sessions() as session:
+        public_ids = list(session.scalars(
+            select(MediaItem.public_id).join(Publication, Publication.item_id == MediaItem.id)
+            .where(Publication.channel_id == channel_id, Publication.state.in_(LIVE),
+                   MediaItem.setting_id == setting_id).distinct()))
+    removed = sum(take_down(ctx, public_id, channel_id=channel_id, actor=SYSTEM, setting_id=setting_id,
+                            reason="the channel was archived") for public_id in public_ids)
+    return Outcome(taken_down=removed)
+
+
 Handler = Callable[[GateContext, int, dict], Outcome]
 
 HANDLERS: dict[str, Handler] = {
@@ -57,4 +78,7 @@ HANDLERS: dict[str, Handler] = {
     GuardianLinked.kind: _person,
     ConsentLapses.kind: _person,
     PeopleImported.kind: _imported,
+    PersonArchived.kind: _person,
+    ResponsibilityChanged.kind: _person,
+    ChannelArchived.kind: _channel_archived,
 }

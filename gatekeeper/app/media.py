@@ -6,10 +6,13 @@ else's upload) and the gate's GateError family.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Iterable
 
-from consent_db.models import MediaItem
+from sqlalchemy import func, select
+
+from consent_db.models import Account, MediaItem
 from gatekeeper.app import policy
 from gatekeeper.app.policy import Action
 from gatekeeper.app.principal import Principal, Role
@@ -37,6 +40,29 @@ def list_queue(ctx: GateContext, principal: Principal, *, state: str | None = No
         uploader_account_id = principal.account_id
     return queue.list_queue(ctx, setting_id=principal.setting_id, state=state, channel_id=channel_id,
                             uploader_account_id=uploader_account_id, limit=limit)
+
+
+def queue_page(ctx: GateContext, principal: Principal, query: queue.QueueQuery = queue.QueueQuery(), *,
+               page: int = 1, per_page: int = 50) -> queue.QueuePage:
+    """One page of the setting's queue with counts per view; staff see only their own uploads.
+
+    Raises PolicyError, or ValueError for a page number or size out of range.
+    """
+    policy.require(principal, Action.QUEUE_READ)
+    if principal.role is Role.STAFF:
+        query = dataclasses.replace(query, uploader_account_id=principal.account_id)
+    return queue.queue_page(ctx, setting_id=principal.setting_id, query=query, page=page, per_page=per_page)
+
+
+def find_account(ctx: GateContext, principal: Principal, ref: str) -> int | None:
+    """The id of the setting's account with this id or email (for filtering by uploader), or None."""
+    policy.require(principal, Action.QUEUE_READ)
+    ref = ref.strip()
+    with ctx.sessions() as session:
+        query = select(Account.id).where(Account.setting_id == principal.setting_id)
+        query = query.where(Account.id == int(ref)) if ref.isdigit() else query.where(
+            func.lower(Account.email) == ref.lower())
+        return session.scalars(query).first()
 
 
 def my_uploads(ctx: GateContext, principal: Principal, *, limit: int = 100) -> list[queue.UploadStatus]:

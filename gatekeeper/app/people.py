@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from consent_db import importing, records
+from consent_db import editing, importing, records
 from consent_db.models import Channel, Guardian, GuardianLink, Person, PersonKind
 from consent_db.timeutil import start_of
 from gatekeeper.app import policy
-from gatekeeper.app.events import ConsentLapses, GuardianLinked, LeavingDateSet, PeopleImported
+from consent_db.ukdates import parse_uk_date
+from gatekeeper.app.events import (ConsentLapses, GuardianLinked, LeavingDateSet, PeopleImported, PersonArchived,
+                                   ResponsibilityChanged)
 from gatekeeper.app.guardian_link import link_guardian
 from gatekeeper.app.people_view import PersonPage, person_page
 from gatekeeper.app.policy import Action
@@ -34,12 +36,13 @@ def schedule_leaving(uow: UnitOfWork, setting_id: int, person_id: int, leaves: d
              key=leaving_key(person_id))
 
 
-def list_people(uow: UnitOfWork, principal: Principal, *, kind: PersonKind | str | None) -> list[Person]:
-    """The principal's setting's people (of one kind, when given)."""
+def list_people(uow: UnitOfWork, principal: Principal, *, kind: PersonKind | str | None,
+                archived: bool | None = False) -> list[Person]:
+    """The principal's setting's people (of one kind, when given): current, archived (True) or all (None)."""
     policy.require(principal, Action.PEOPLE_READ)
     with uow:
         return records.list_people(uow.session, setting_id=principal.setting_id,
-                                   kind=PersonKind(kind) if kind else None)
+                                   kind=PersonKind(kind) if kind else None, archived=archived)
 
 
 def add_person(uow: UnitOfWork, principal: Principal, *, kind: str, first_name: str, surname: str,
@@ -56,17 +59,118 @@ def add_person(uow: UnitOfWork, principal: Principal, *, kind: str, first_name: 
     return person
 
 
-def import_people(uow: UnitOfWork, principal: Principal, text: str) -> list[Person]:
-    """Everyone in the CSV or nobody; raises CsvImportError (with every problem) or PolicyError."""
+def preview_import(uow: UnitOfWork, principal: Principal, text: str) -> importing.ImportPlan:
+    """What importing the class list would do (new, changed, unchanged, possible duplicates); changes
+    nothing. Raises CsvImportError (with every problem) or PolicyError."""
     policy.require(principal, Action.PEOPLE_WRITE)
     with uow:
-        people = importing.import_people_csv(uow.session, text, setting_id=principal.setting_id,
-                                             actor=principal.actor, at=uow.at)
-        uow.emit(PeopleImported(principal.setting_id, tuple(p.id for p in people)))
-        for person in people:
-            if person.leaving_date is not None:
-                schedule_leaving(uow, principal.setting_id, person.id, person.leaving_date)
-    return people
+        return importing.plan_import(uow.session, text, setting_id=principal.setting_id)
+
+
+def import_people(uow: UnitOfWork, principal: Principal, text: str, *,
+                  expected: str | None = None) -> importing.ImportResult:
+    """Apply the whole class list in one transaction, or nothing.
+
+    `expected` is the fingerprint of the preview the Manager confirmed. Raises CsvImportError (PlanChanged
+    when the records moved on since that preview), RecordsError or PolicyError.
+    """
+    policy.require(principal, Action.PEOPLE_WRITE)
+    with uow:
+        result = importing.apply_import(uow.session, text, setting_id=principal.setting_id, actor=principal.actor,
+                                        at=uow.at, expected=expected)
+        touched = tuple(p.id for p in result.added + result.changed)
+        if touched:
+            uow.emit(PeopleImported(principal.setting_id, touched))
+        for person in result.leaving_changed:
+            schedule_leaving(uow, principal.setting_id, person.id, person.leaving_date)
+    return result
+
+
+def update_person(uow: UnitOfWork, principal: Principal, person_id: int, *, first_name: str, surname: str,
+                  born=None, starts=None, leaves=None, room=None) -> editing.PersonChange:
+    """Change a person's details (blank dates and room are cleared); a moved leaving date is rescheduled.
+
+    Raises RecordsError (UnknownPerson, Archived, InvalidRecord; nothing stored) or PolicyError.
+    """
+    policy.require(principal, Action.PEOPLE_WRITE)
+    with uow:
+        person = records.get_person(uow.session, person_id, setting_id=principal.setting_id)
+        fields = records.check_person(kind=person.kind.value, first_name=first_name, surname=surname,
+                                      born=parse_uk_date(born, "date of birth"),
+                                      starts=parse_uk_date(starts, "start date"),
+                                      leaves=parse_uk_date(leaves, "leaving date"), room=room)
+        change = editing.update_person(uow.session, person_id, fields, setting_id=principal.setting_id,
+                                       actor=principal.actor, at=uow.at)
+        if change.leaving_changed:
+            day = change.person.leaving_date
+            uow.emit(LeavingDateSet(principal.setting_id, person_id, day.isoformat() if day else None))
+            schedule_leaving(uow, principal.setting_id, person_id, day)
+    return change
+
+
+def archive_person(uow: UnitOfWork, principal: Principal, person_id: int) -> editing.PersonChange:
+    """Archive a person (hidden, never deleted); consent ends per the setting's leaving rule and the
+    worker takes down what no longer holds. Raises RecordsError or PolicyError."""
+    policy.require(principal, Action.PEOPLE_WRITE)
+    with uow:
+        change = editing.archive_person(uow.session, person_id, setting_id=principal.setting_id,
+                                        actor=principal.actor, at=uow.at)
+        uow.emit(PersonArchived(principal.setting_id, person_id))
+        if change.leaving_changed:
+            schedule_leaving(uow, principal.setting_id, person_id, change.person.leaving_date)
+    return change
+
+
+def restore_person(uow: UnitOfWork, principal: Principal, person_id: int) -> Person:
+    """Show an archived person again (their leaving date stays); raises RecordsError or PolicyError."""
+    policy.require(principal, Action.PEOPLE_WRITE)
+    with uow:
+        return editing.restore_person(uow.session, person_id, setting_id=principal.setting_id,
+                                      actor=principal.actor, at=uow.at)
+
+
+def update_guardian(uow: UnitOfWork, principal: Principal, guardian_id: int, *, name: str, email: str,
+                    phone: str | None, child_id: int | None = None,
+                    parental_responsibility: bool | None = None) -> list[str]:
+    """Change a guardian's name, email or phone and, given a child, their parental responsibility for
+    that child, in one transaction; returns what changed. Raises RecordsError or PolicyError."""
+    policy.require(principal, Action.GUARDIANS_WRITE)
+    with uow:
+        changed = editing.update_guardian(uow.session, guardian_id, setting_id=principal.setting_id, name=name,
+                                          email=email, phone=phone, actor=principal.actor, at=uow.at)
+        if child_id is not None and parental_responsibility is not None:
+            if editing.set_parental_responsibility(uow.session, guardian_id, child_id, parental_responsibility,
+                                                   setting_id=principal.setting_id, actor=principal.actor,
+                                                   at=uow.at):
+                uow.emit(ResponsibilityChanged(principal.setting_id, child_id, guardian_id,
+                                               parental_responsibility))
+                changed.append("parental_responsibility")
+    return changed
+
+
+def set_parental_responsibility(uow: UnitOfWork, principal: Principal, guardian_id: int, child_id: int,
+                                holds: bool) -> bool:
+    """Give or take away a guardian's say in a child's consent; the worker re-checks the child's media.
+
+    Returns whether it changed. Raises RecordsError or PolicyError.
+    """
+    policy.require(principal, Action.GUARDIANS_WRITE)
+    with uow:
+        changed = editing.set_parental_responsibility(uow.session, guardian_id, child_id, holds,
+                                                      setting_id=principal.setting_id, actor=principal.actor,
+                                                      at=uow.at)
+        if changed:
+            uow.emit(ResponsibilityChanged(principal.setting_id, child_id, guardian_id, holds))
+    return changed
+
+
+def archive_guardian(uow: UnitOfWork, principal: Principal, guardian_id: int) -> Guardian:
+    """Archive a guardian (hidden; their say in consent stays until their parental responsibility is
+    taken away). Raises RecordsError or PolicyError."""
+    policy.require(principal, Action.GUARDIANS_WRITE)
+    with uow:
+        return editing.archive_guardian(uow.session, guardian_id, setting_id=principal.setting_id,
+                                        actor=principal.actor, at=uow.at)
 
 
 def set_leaving_date(uow: UnitOfWork, principal: Principal, person_id: int, leaves: date | str | None) -> Person:

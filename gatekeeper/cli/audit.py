@@ -6,7 +6,8 @@ import sys
 import click
 
 from gatekeeper.app import audit_log as audit_service
-from gatekeeper.cli.common import emit, instance_option, json_option
+from gatekeeper.app.audit_log import MAX_PER_PAGE, AuditFilter
+from gatekeeper.cli.common import CommandError, emit, instance_option, json_option
 from gatekeeper.cli.records import operator_for
 
 
@@ -31,15 +32,27 @@ def audit_verify(instance, as_json) -> None:
 
 @audit.command("list")
 @instance_option
-@click.option("--tag", "tag_prefix", help="Only tags starting with this, e.g. consent: or device:revoked.")
-@click.option("--subject", help="Only events about this subject, e.g. person:12.")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--tag", "kind", help="Only one kind: a family such as consent or media, or a whole tag such as "
+              "device:revoked.")
+@click.option("--person", "person_id", type=int, help="Only events about this person (id).")
+@click.option("--item", help="Only events about this item (its public id).")
+@click.option("--subject", help="Only events about this raw subject, e.g. guardian:3.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--limit", "per_page", type=click.IntRange(1, MAX_PER_PAGE), default=50, show_default=True,
+              help="Events per page.")
 @json_option
-def audit_list(instance, tag_prefix, subject, limit, as_json) -> None:
-    """The newest events first."""
+def audit_list(instance, kind, person_id, item, subject, page, per_page, as_json) -> None:
+    """The newest events first, one plain sentence each, page by page."""
+    where = AuditFilter(kind=(kind or "").rstrip(":") or None, person_id=person_id, item=item, subject=subject)
+    try:
+        where.subject_clause()
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     with operator_for(instance, None) as op:
-        data = audit_service.events(op.uow(), op.principal, tag_prefix=tag_prefix, subject=subject, limit=limit)
+        result = audit_service.readable(op.uow(), op.principal, where, page=page, per_page=per_page)
+    data = [{**event.raw, "who": event.who, "about": event.about, "sentence": event.sentence}
+            for event in result.events]
+    footer = f"page {result.page} of {result.pages} ({result.total} events)"
     emit(data, as_json, lambda rows: "\n".join(
-        f"{e['id']:>6}  {e['at'][:19]}  {e['tag']:<28} {e['subject'] or '-':<14} "
-        f"{e['actor_label'] or ('account ' + str(e['actor_account_id']) if e['actor_account_id'] else '-')}"
-        for e in rows) or "no events")
+        f"{e['id']:>6}  {e['at'][8:10]}/{e['at'][5:7]}/{e['at'][:4]} {e['at'][11:16]}  {e['who']}: {e['sentence']}  [{e['tag']}]"
+        for e in rows) + ("\n" + footer if rows else "no events"))

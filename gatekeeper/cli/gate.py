@@ -11,6 +11,7 @@ import click
 from consent_db import migrate
 from consent_db.models import PersonKind
 from consent_db.records import RecordsError, get_channel, get_person
+from consent_db.ukdates import parse_uk_date
 from gatekeeper.app import media
 from gatekeeper.app.context import gate_context
 from gatekeeper.app.policy import PolicyError
@@ -20,6 +21,7 @@ from gatekeeper.cli.records import resolve_setting
 from gatekeeper.database import session_factory
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import GateError
+from gatekeeper.gate.queue import MAX_PER_PAGE, VIEWS, QueueQuery
 from gatekeeper.gate.redaction import RedactionStyle
 from gatekeeper.media import Refused
 from gatekeeper.publishers.base import PublisherError
@@ -97,20 +99,48 @@ def queue() -> None:
     """The publication queue."""
 
 
+def _uploader(gate: Gate, text: str | None) -> int | None:
+    if text is None:
+        return None
+    found = media.find_account(gate.ctx, gate.principal, text)
+    if found is None:
+        raise CommandError(f"there is no account {text!r}")
+    return found
+
+
+def _day(text: str | None):
+    try:
+        return parse_uk_date(text, "--day") if text else None
+    except RecordsError as exc:
+        raise CommandError(str(exc)) from None
+
+
 @queue.command("list")
 @instance_option
-@click.option("--state", type=click.Choice(["received", "analysing", "ready", "held", "rejected", "purged"]))
+@click.option("--state", type=click.Choice(VIEWS),
+              help="held, ready (to approve), published (live somewhere), analysing, rejected or purged.")
 @click.option("--channel", "channel_slug", help="Only items live on this channel.")
+@click.option("--uploader", help="Only items uploaded by this account (id or email).")
+@click.option("--day", help="Only items received on this UTC day, e.g. 14/03/2026.")
+@click.option("--page", type=click.IntRange(1), help="Show only this page (newest first); default: every item.")
+@click.option("--per-page", type=click.IntRange(1, MAX_PER_PAGE), default=50, show_default=True)
 @json_option
-def queue_list(instance, state, channel_slug, as_json) -> None:
-    """Items newest first."""
+def queue_list(instance, state, channel_slug, uploader, day, page, per_page, as_json) -> None:
+    """Items newest first, every one of them unless --page is given, with the count per state."""
     gate = gate_for(instance)
-    channel = channel_ids(gate, [channel_slug])[0] if channel_slug else None
-    rows = [dataclasses.asdict(e) for e in media.list_queue(gate.ctx, gate.principal, state=state, channel_id=channel)]
+    query = QueueQuery(view=state, channel_id=channel_ids(gate, [channel_slug])[0] if channel_slug else None,
+                       uploader_account_id=_uploader(gate, uploader), day=_day(day), include_purged=state == "purged")
+    first = media.queue_page(gate.ctx, gate.principal, query, page=page or 1, per_page=per_page)
+    pages = [first]
+    while page is None and pages[-1].has_next:
+        pages.append(media.queue_page(gate.ctx, gate.principal, query, page=pages[-1].page + 1, per_page=per_page))
+    rows = [dataclasses.asdict(e) for result in pages for e in result.entries]
+    summary = ("  ".join(f"{view} {count}" for view, count in first.counts.items())
+               + (f"\npage {first.page} of {first.pages} ({first.total} items)" if page else f"\n{first.total} items"))
     emit(rows, as_json, lambda items: "\n".join(
         f"{r['public_id']}  {r['kind']:5}  {r['state_words']:40}  {r['faces']} face(s)"
         + (f"  published on {', '.join(r['published_on'])}" if r["published_on"] else "") for r in items)
-        or "the queue is empty")
+        + ("\n" if items else "the queue is empty\n") + summary)
 
 
 def _detail_text(d: dict) -> str:

@@ -135,34 +135,140 @@ def people_add(instance, setting, kind, first_name, surname, born, starts, leave
 @instance_option
 @setting_option
 @click.option("--kind", type=click.Choice(["child", "staff"]))
+@click.option("--archived", "show", flag_value="archived", help="Only archived people.")
+@click.option("--all", "show", flag_value="all", help="Current and archived people.")
 @json_option
-def people_list(instance, setting, kind, as_json) -> None:
-    """List the setting's people."""
+def people_list(instance, setting, kind, show, as_json) -> None:
+    """List the setting's people (archived ones only when asked)."""
+    archived = {"archived": True, "all": None}.get(show, False)
     with operator_for(instance, setting) as op:
-        data = [person_data(p) for p in people_service.list_people(op.uow(), op.principal, kind=kind)]
+        data = [person_data(p) for p in people_service.list_people(op.uow(), op.principal, kind=kind,
+                                                                   archived=archived)]
     emit(data, as_json, lambda rows: "\n".join(_person_line(p) for p in rows) or "nobody yet")
+
+
+def _read_csv(csv_file: Path) -> str:
+    try:
+        return csv_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise CommandError(f"{csv_file} is not UTF-8 text: save it as 'CSV UTF-8'") from None
+
+
+def plan_data(plan: importing.ImportPlan) -> dict:
+    return {"fingerprint": plan.fingerprint, "rows": [
+        {"row": r.row, "action": r.action.value, "person_id": r.person_id, "name": r.name,
+         "changes": list(r.changes), "possible_duplicates": list(r.possible_duplicates)} for r in plan.rows]}
+
+
+def _plan_text(d: dict) -> str:
+    lines = []
+    for r in d["rows"]:
+        if r["action"] == "unchanged" and not r["possible_duplicates"]:
+            continue
+        who = r["name"] + (f" (person {r['person_id']})" if r["person_id"] else "")
+        lines.append(f"row {r['row']:>4}  {r['action']:<9}  {who}")
+        lines += [f"             {change}" for change in r["changes"]]
+        lines += [f"             possible duplicate of {other}" for other in r["possible_duplicates"]]
+    counts = {a: sum(r["action"] == a for r in d["rows"]) for a in ("new", "changed", "unchanged")}
+    duplicates = sum(bool(r["possible_duplicates"]) for r in d["rows"])
+    lines.append(f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, "
+                 f"{duplicates} possible duplicate(s); nothing was changed: run again with --apply")
+    return "\n".join(lines)
 
 
 @people.command("import")
 @instance_option
 @setting_option
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--preview/--apply", default=False,
+              help="--preview shows who is new, changed or a possible duplicate and changes nothing; "
+                   "--apply (the default) imports everyone, or nobody if any row is wrong.")
+@click.option("--expect", metavar="FINGERPRINT", help="With --apply: refuse unless the plan is still the one a "
+              "--preview printed (nothing changed in between).")
 @json_option
-def people_import(instance, setting, csv_file: Path, as_json) -> None:
-    """Import a class list from CSV: everyone or, if any row is wrong, nobody."""
-    try:
-        text = csv_file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise CommandError(f"{csv_file} is not UTF-8 text: save it as 'CSV UTF-8'") from None
+def people_import(instance, setting, csv_file: Path, preview, expect, as_json) -> None:
+    """Import a class list from CSV (UK dates, up to two guardians a row): all of it or, if any row is wrong, nothing."""
+    text = _read_csv(csv_file)
     with operator_for(instance, setting) as op:
         try:
-            added = people_service.import_people(op.uow(), op.principal, text)
+            if preview:
+                data = plan_data(people_service.preview_import(op.uow(), op.principal, text))
+            else:
+                result = people_service.import_people(op.uow(), op.principal, text, expected=expect)
+                data = {"added": [person_data(p) for p in result.added],
+                        "changed": [person_data(p) for p in result.changed], "unchanged": result.unchanged}
         except importing.CsvImportError as exc:
             raise CommandError("nothing was imported:\n  " + "\n  ".join(exc.problems)) from None
-        data = [person_data(p) for p in added]
+        if not preview:
+            op.carry_out()
+    if preview:
+        emit(data, as_json, _plan_text)
+    else:
+        emit(data, as_json, lambda d: f"imported: {len(d['added'])} new, {len(d['changed'])} changed, "
+             f"{d['unchanged']} unchanged" + (f" (new ids {', '.join(str(p['id']) for p in d['added'])})"
+                                              if d["added"] else ""))
+
+
+@people.command("edit")
+@instance_option
+@setting_option
+@click.argument("person_id", metavar="PERSON", type=int)
+@click.option("--first-name")
+@click.option("--surname")
+@click.option("--born", help="Date of birth, e.g. 14/03/2022 ('' clears it).")
+@click.option("--starts", help="Start date ('' clears it).")
+@click.option("--leaves", help="Leaving date; consent ends on it ('' clears it).")
+@click.option("--room", help="Room ('' clears it).")
+@json_option
+def people_edit(instance, setting, person_id, first_name, surname, born, starts, leaves, room, as_json) -> None:
+    """Change a person's details; options not given stay as they are."""
+    with operator_for(instance, setting) as op:
+        [current] = [p for p in people_service.list_people(op.uow(), op.principal, kind=None, archived=None)
+                     if p.id == person_id] or [None]
+        if current is None:
+            raise CommandError(f"there is no person {person_id}")
+        keep = person_data(current)
+
+        def pick(given, key):
+            return keep[key] if given is None else given
+
+        change = people_service.update_person(
+            op.uow(), op.principal, person_id, first_name=pick(first_name, "first_name"),
+            surname=pick(surname, "surname"), born=pick(born, "born"), starts=pick(starts, "starts"),
+            leaves=pick(leaves, "leaves"), room=pick(room, "room"))
+        data = {"person": person_data(change.person), "changed": sorted(change.changed)}
         op.carry_out()
-    emit(data, as_json, lambda rows: f"imported 1 person (id {rows[0]['id']})" if len(rows) == 1
-         else f"imported {len(rows)} people (ids {rows[0]['id']}-{rows[-1]['id']})")
+    emit(data, as_json, lambda d: f"person {person_id}: changed {', '.join(d['changed'])}" if d["changed"]
+         else f"person {person_id}: nothing to change")
+
+
+@people.command("archive")
+@instance_option
+@setting_option
+@click.argument("person_id", metavar="PERSON", type=int)
+@json_option
+def people_archive(instance, setting, person_id, as_json) -> None:
+    """Archive a person: hidden from lists, never deleted; consent ends as on leaving."""
+    with operator_for(instance, setting) as op:
+        change = people_service.archive_person(op.uow(), op.principal, person_id)
+        data = {"person": person_data(change.person)}
+        report = op.carry_out()
+    data["taken_down"] = report.taken_down
+    emit(data, as_json, lambda d: f"archived person {person_id}" + (
+        f"; leaving date {d['person']['leaves']}" if d["person"]["leaves"] else "")
+        + (f"; {d['taken_down']} published copies taken down" if d["taken_down"] else ""))
+
+
+@people.command("restore")
+@instance_option
+@setting_option
+@click.argument("person_id", metavar="PERSON", type=int)
+@json_option
+def people_restore(instance, setting, person_id, as_json) -> None:
+    """Show an archived person again (the leaving date stays until cleared)."""
+    with operator_for(instance, setting) as op:
+        data = person_data(people_service.restore_person(op.uow(), op.principal, person_id))
+    emit(data, as_json, lambda p: f"restored person {p['id']}")
 
 
 # --- guardians ----------------------------------------------------------------------------------
@@ -208,6 +314,56 @@ def guardians_list(instance, setting, child_id, as_json) -> None:
     ) or "no guardians recorded")
 
 
+@guardians.command("edit")
+@instance_option
+@setting_option
+@click.argument("guardian_id", metavar="GUARDIAN", type=int)
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--phone")
+@json_option
+def guardians_edit(instance, setting, guardian_id, name, email, phone, as_json) -> None:
+    """Change a guardian's name, email or phone."""
+    with operator_for(instance, setting) as op:
+        changed = people_service.update_guardian(op.uow(), op.principal, guardian_id, name=name, email=email,
+                                                 phone=phone)
+    emit({"id": guardian_id, "changed": changed}, as_json,
+         lambda d: f"guardian {guardian_id}: changed {', '.join(d['changed'])}" if d["changed"]
+         else f"guardian {guardian_id}: nothing to change")
+
+
+@guardians.command("responsibility")
+@instance_option
+@setting_option
+@click.argument("guardian_id", metavar="GUARDIAN", type=int)
+@click.option("--child", "child_id", type=int, required=True)
+@click.argument("holds", metavar="yes|no", type=click.Choice(["yes", "no"]))
+@json_option
+def guardians_responsibility(instance, setting, guardian_id, child_id, holds, as_json) -> None:
+    """Say whether GUARDIAN holds parental responsibility for a child (their say in consent)."""
+    with operator_for(instance, setting) as op:
+        changed = people_service.set_parental_responsibility(op.uow(), op.principal, guardian_id, child_id,
+                                                             holds == "yes")
+        report = op.carry_out()
+    data = {"guardian_id": guardian_id, "child_id": child_id, "parental_responsibility": holds == "yes",
+            "changed": changed, "taken_down": report.taken_down}
+    emit(data, as_json, lambda d: (f"guardian {guardian_id} now {'holds' if d['parental_responsibility'] else 'does not hold'}"
+                                   f" parental responsibility for child {child_id}") if d["changed"] else "nothing to change")
+
+
+@guardians.command("archive")
+@instance_option
+@setting_option
+@click.argument("guardian_id", metavar="GUARDIAN", type=int)
+@json_option
+def guardians_archive(instance, setting, guardian_id, as_json) -> None:
+    """Archive a guardian: hidden, never deleted; their say in consent stays until their PR is taken away."""
+    with operator_for(instance, setting) as op:
+        guardian = people_service.archive_guardian(op.uow(), op.principal, guardian_id)
+        data = {"id": guardian.id}
+    emit(data, as_json, lambda d: f"archived guardian {d['id']}")
+
+
 # --- channels -----------------------------------------------------------------------------------
 
 @click.group()
@@ -244,13 +400,59 @@ def channels_add(instance, setting, slug, name, description, target_json, as_jso
 @channels.command("list")
 @instance_option
 @setting_option
+@click.option("--archived", "show", flag_value="archived", help="Only archived channels.")
+@click.option("--all", "show", flag_value="all", help="Current and archived channels.")
 @json_option
-def channels_list(instance, setting, as_json) -> None:
-    """List the setting's channels."""
+def channels_list(instance, setting, show, as_json) -> None:
+    """List the setting's channels (archived ones only when asked)."""
+    archived = {"archived": True, "all": None}.get(show, False)
     with operator_for(instance, setting) as op:
-        data = [{"id": c.id, "slug": c.slug, "name": c.name, "description": c.description, "target": c.target}
-                for c in channel_service.list_channels(op.uow(), op.principal)]
-    emit(data, as_json, lambda rows: "\n".join(f"{c['id']:>5}  {c['slug']}  {c['name']}" for c in rows) or "no channels yet")
+        data = [{"id": c.id, "slug": c.slug, "name": c.name, "description": c.description, "target": c.target,
+                 "archived": c.archived_at is not None}
+                for c in channel_service.list_channels(op.uow(), op.principal, archived=archived)]
+    emit(data, as_json, lambda rows: "\n".join(
+        f"{c['id']:>5}  {c['slug']}  {c['name']}" + ("  (archived)" if c["archived"] else "") for c in rows)
+        or "no channels yet")
+
+
+@channels.command("edit")
+@instance_option
+@setting_option
+@click.argument("channel", metavar="CHANNEL")
+@click.option("--name")
+@click.option("--description")
+@json_option
+def channels_edit(instance, setting, channel, name, description, as_json) -> None:
+    """Change a channel's name or description (its short name and target stay)."""
+    with operator_for(instance, setting) as op:
+        current = {c.slug: c for c in channel_service.list_channels(op.uow(), op.principal, archived=None)}
+        found = current.get(channel) or next((c for c in current.values() if str(c.id) == channel), None)
+        if found is None:
+            raise CommandError(f"there is no channel {channel!r}")
+        changed = channel_service.update_channel(op.uow(), op.principal, found.id,
+                                                 name=found.name if name is None else name,
+                                                 description=found.description if description is None else description)
+    emit({"id": found.id, "changed": changed}, as_json,
+         lambda d: f"channel {channel}: changed {', '.join(d['changed'])}" if d["changed"]
+         else f"channel {channel}: nothing to change")
+
+
+@channels.command("archive")
+@instance_option
+@setting_option
+@click.argument("channel", metavar="CHANNEL")
+@json_option
+def channels_archive(instance, setting, channel, as_json) -> None:
+    """Archive a channel: nothing more is published there, and what is there is taken down."""
+    with operator_for(instance, setting) as op:
+        archived = channel_service.archive_channel(op.uow(), op.principal, channel)
+        data = {"id": archived.id, "slug": archived.slug}
+        report = op.carry_out()
+    if report.failed:
+        click.echo(f"warning: not every copy could be taken down yet ({report.errors[0]}); the running "
+                   "service will retry", err=True)
+    data["taken_down"] = report.taken_down
+    emit(data, as_json, lambda d: f"archived channel {d['slug']}; {d['taken_down']} published copies taken down")
 
 
 # --- consent ------------------------------------------------------------------------------------

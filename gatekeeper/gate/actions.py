@@ -147,7 +147,8 @@ def set_caption(ctx: GateContext, public_id: str, caption: str, *, actor: Actor,
     with ctx.sessions.begin() as session:
         item = _open_item(session, public_id, setting_id)
         children = [Name(p.first_name, p.surname)
-                    for p in list_people(session, setting_id=item.setting_id, kind=PersonKind.CHILD)]
+                    for p in list_people(session, setting_id=item.setting_id, kind=PersonKind.CHILD,
+                                             archived=None)]
         try:
             warnings = check_caption(caption, children)
         except CaptionRefused as exc:

@@ -30,6 +30,13 @@ class ItemOutcome(StrEnum):
     NOT_VERIFIED = "not_verified"
     ANALYSIS_FAILED = "analysis_failed"
     NOT_RENDERED = "not_rendered"
+    CHANNEL_ARCHIVED = "channel_archived"
+
+
+def channel_closed(channel_id: int, name: str) -> Decision:
+    """Held: the channel is archived, so nothing goes to it any more."""
+    return Decision(channel_id=channel_id, cleared=False,
+                    item_reasons=((ItemOutcome.CHANNEL_ARCHIVED, f"{name} is archived: nothing is published there"),))
 
 
 def not_rendered(channel_id: int, why: str) -> Decision:

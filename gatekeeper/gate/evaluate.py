@@ -10,7 +10,7 @@ from consent_db.models import Channel, ItemState, MediaItem
 from consent_db.records import list_channels
 from consent_db.verdicts import FACE_MATCHING
 from gatekeeper.faces.analysis import Analysis, FaceStatus
-from gatekeeper.gate.decision import Decision, ManagerMarks, decide, not_rendered
+from gatekeeper.gate.decision import Decision, ManagerMarks, channel_closed, decide, not_rendered
 from gatekeeper.gate.items import analysis_of, marks_of
 from gatekeeper.gate.lifecycle import move
 from gatekeeper.gate.renditions import rendition_for
@@ -29,6 +29,8 @@ def decide_analysis(session: Session, analysis: Analysis, channel_id: int, at: d
 
 def decide_item(session: Session, item: MediaItem, channel: Channel, at: datetime) -> Decision:
     """Cleared or held for one channel, judging the rendition that channel receives, with consent at `at`."""
+    if channel.archived_at is not None:
+        return channel_closed(channel.id, channel.name)
     rendition = rendition_for(item, channel)
     if rendition is None:
         why = (f"{item.analysis_error}: reject it, or upload it again" if item.analysis_failed and not item.renditions

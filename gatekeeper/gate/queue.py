@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import selectinload
 
 from consent_db.models import Channel, ItemState, MediaItem, Person, Publication, PublicationState
 from consent_db.records import list_channels
+from consent_db.timeutil import start_of
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.decision import Decision
 from gatekeeper.gate.evaluate import decide_all
@@ -114,28 +115,132 @@ def _published_on(session, item_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+VIEWS = ("held", "ready", "published", "analysing", "rejected", "purged")
+MAX_PER_PAGE = 500
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """Which items: a view (None: everything but purged), and optionally one uploader, one UTC day, or
+    only those live on one channel."""
+
+    view: str | None = None
+    uploader_account_id: int | None = None
+    day: date | None = None
+    channel_id: int | None = None
+    include_purged: bool = False
+
+    def __post_init__(self) -> None:
+        if self.view is not None and self.view not in VIEWS:
+            raise ValueError(f"view {self.view!r} is not one of {', '.join(VIEWS)}")
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    entries: tuple[QueueEntry, ...]
+    page: int
+    per_page: int
+    total: int  # items matching the query, on every page
+    counts: dict[str, int]  # per view, with the query's other filters
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _is_published():
+    return MediaItem.id.in_(select(Publication.item_id).where(Publication.state == PublicationState.PUBLISHED))
+
+
+def _view_clause(view: str | None, include_purged: bool):
+    if view == "held":
+        return MediaItem.state == ItemState.HELD
+    if view == "ready":
+        # Once published somewhere it is no longer waiting for an approval.
+        return and_(MediaItem.state == ItemState.READY, ~_is_published())
+    if view == "published":
+        return _is_published()
+    if view == "analysing":
+        return MediaItem.state.in_((ItemState.RECEIVED, ItemState.ANALYSING))
+    if view is not None:
+        return MediaItem.state == ItemState(view)
+    return true() if include_purged else MediaItem.state != ItemState.PURGED
+
+
+def _filters(setting_id: int | None, query: QueueQuery) -> list:
+    clauses = []
+    if setting_id is not None:
+        clauses.append(MediaItem.setting_id == setting_id)
+    if query.uploader_account_id is not None:
+        clauses.append(MediaItem.uploaded_by_account_id == query.uploader_account_id)
+    if query.day is not None:
+        start = start_of(query.day)
+        clauses += [MediaItem.received_at >= start, MediaItem.received_at < start + timedelta(days=1)]
+    if query.channel_id is not None:
+        clauses.append(MediaItem.id.in_(select(Publication.item_id).where(
+            Publication.channel_id == query.channel_id, Publication.state.in_(LIVE))))
+    return clauses
+
+
+def _entries(session, items: list[MediaItem]) -> tuple[QueueEntry, ...]:
+    published = _published_on(session, [i.id for i in items])
+    return tuple(QueueEntry(i.public_id, i.kind.value, i.state.value, PLAIN_WORDS[i.state], i.received_at,
+                            i.uploaded_by_account_id, len(i.faces), tuple(published.get(i.id, ()))) for i in items)
+
+
+def _counts(session, filters: list) -> dict[str, int]:
+    published = case((_is_published(), 1), else_=0).label("published")
+    rows = session.execute(select(MediaItem.state, published, func.count()).where(*filters)
+                           .group_by(MediaItem.state, published))
+    counts = dict.fromkeys(VIEWS, 0)
+    for state, is_published, number in rows:
+        if is_published:
+            counts["published"] += number
+        if state is ItemState.READY and not is_published:
+            counts["ready"] += number
+        elif state in (ItemState.RECEIVED, ItemState.ANALYSING):
+            counts["analysing"] += number
+        elif state is not ItemState.READY:
+            counts[state.value] += number
+    return counts
+
+
+def queue_page(ctx: GateContext, *, setting_id: int | None, query: QueueQuery = QueueQuery(), page: int = 1,
+               per_page: int = 50) -> QueuePage:
+    """One page of the items the query selects, newest first (by id, so pages never overlap or skip
+    while nothing is added), with the total and the count per view. Raises ValueError for a bad page."""
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValueError(f"pages are numbered from 1 and hold 1 to {MAX_PER_PAGE} items")
+    filters = _filters(setting_id, query)
+    selected = [*filters, _view_clause(query.view, query.include_purged)]
+    with ctx.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(MediaItem).where(*selected))
+        items = list(session.scalars(select(MediaItem).options(selectinload(MediaItem.faces)).where(*selected)
+                                     .order_by(MediaItem.id.desc()).offset((page - 1) * per_page).limit(per_page)))
+        return QueuePage(_entries(session, items), page, per_page, total, _counts(session, filters))
+
+
 def list_queue(ctx: GateContext, *, setting_id: int | None, state: str | None = None,
                channel_id: int | None = None, uploader_account_id: int | None = None, limit: int = 200,
                include_purged: bool = False) -> list[QueueEntry]:
-    """Items newest first, filtered by state, by uploader, or (with a channel) published on it."""
+    """The newest `limit` items, filtered by state, by uploader, or (with a channel) published on it."""
     with ctx.sessions() as session:
         query = select(MediaItem).options(selectinload(MediaItem.faces)).order_by(MediaItem.id.desc()).limit(limit)
-        if setting_id is not None:
-            query = query.where(MediaItem.setting_id == setting_id)
+        query = query.where(*_filters(setting_id, QueueQuery(uploader_account_id=uploader_account_id,
+                                                             channel_id=channel_id)))
         if state:
             query = query.where(MediaItem.state == ItemState(state))
         elif not include_purged:
             query = query.where(MediaItem.state != ItemState.PURGED)
-        if uploader_account_id is not None:
-            query = query.where(MediaItem.uploaded_by_account_id == uploader_account_id)
-        if channel_id is not None:
-            query = query.where(MediaItem.id.in_(select(Publication.item_id).where(
-                Publication.channel_id == channel_id, Publication.state.in_(LIVE))))
-        items = list(session.scalars(query))
-        published = _published_on(session, [i.id for i in items])
-        return [QueueEntry(i.public_id, i.kind.value, i.state.value, PLAIN_WORDS[i.state], i.received_at,
-                           i.uploaded_by_account_id, len(i.faces), tuple(published.get(i.id, ())))
-                for i in items]
+        return list(_entries(session, list(session.scalars(query))))
 
 
 def _face_views(session, item: MediaItem) -> tuple[FaceView, ...]:

@@ -1,4 +1,5 @@
-"""The audit log: newest first with filters, a CSV export, and a button that verifies the hash chain."""
+"""The audit log in plain sentences with names, page by page, filtered by kind, person or item; a CSV
+export of the raw rows; and a button that verifies the hash chain."""
 from __future__ import annotations
 
 import csv
@@ -6,54 +7,82 @@ import io
 
 from flask import Response, abort, current_app, render_template, request
 
-from consent_db import audit
-from consent_db.audit import AuditTag
-from gatekeeper.app import audit_log
+from consent_db import audit, records
+from gatekeeper.app import audit_log, audit_words
+from gatekeeper.app import people as people_service
+from gatekeeper.app.audit_log import AuditFilter
 from gatekeeper.app.context import unit_of_work
 from gatekeeper.web.current import principal
 from gatekeeper.web.manager import manager_blueprint
 
 bp = manager_blueprint("manager_audit", __name__, "/manager/audit")
-PAGE = 200
+PER_PAGE = 50
 EXPORT_LIMIT = 100_000
 CSV_FIELDS = ("id", "at", "tag", "actor_account_id", "actor_label", "device_id", "subject", "details", "hash")
-
-
-def _filters() -> dict:
-    tag = (request.args.get("tag") or "").strip()
-    subject = (request.args.get("subject") or "").strip()
-    if len(tag) > 64 or len(subject) > 100:
-        abort(400, description="A filter is too long.")
-    return {"tag_prefix": tag or None, "subject": subject or None}
-
-
-def _shown_filters() -> dict:
-    """Only the known filter keys, for the form and the CSV link: other query keys (url_for's _external,
-    _scheme, endpoint...) would change the link or crash the page."""
-    found = _filters()
-    return {key: value for key, value in (("tag", found["tag_prefix"]), ("subject", found["subject"])) if value}
 
 
 def _uow():
     return unit_of_work(current_app._get_current_object())
 
 
-def _events(limit: int) -> list:
-    return audit_log.events(_uow(), principal(), limit=limit, **_filters())
+def _filter() -> AuditFilter:
+    """The filters from the address; a malformed one is a 400 that says which."""
+    args = request.args
+    kind = (args.get("kind") or args.get("tag") or "").strip().rstrip(":")
+    item = (args.get("item") or "").strip()
+    subject = (args.get("subject") or "").strip()
+    person = (args.get("person") or "").strip()
+    if len(kind) > 64 or len(item) > 64 or len(subject) > 100:
+        abort(400, description="A filter is too long.")
+    if person and not person.isdigit():
+        abort(400, description="Choose a person from the list.")
+    where = AuditFilter(kind=kind or None, person_id=int(person) if person else None, item=item or None,
+                        subject=subject or None)
+    try:
+        where.subject_clause()
+    except ValueError as exc:
+        abort(400, description=str(exc).capitalize() + ".")
+    return where
+
+
+def _shown(where: AuditFilter) -> dict:
+    """Only the known filter keys, for links: other query keys would change the link or crash the page."""
+    return {key: value for key, value in (("kind", where.kind), ("person", where.person_id), ("item", where.item),
+                                          ("subject", where.subject)) if value}
+
+
+def _page_number() -> int:
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 1_000_000:
+        abort(400, description="The page number must be a whole number from 1.")
+    return int(page)
+
+
+def _render(report=None):
+    where = _filter()
+    try:
+        result = audit_log.readable(_uow(), principal(), where, page=_page_number(), per_page=PER_PAGE)
+    except records.UnknownPerson:
+        abort(404)
+    people = people_service.list_people(_uow(), principal(), kind=None, archived=None)
+    return render_template("manager/audit.html", result=result, events=result.events, kinds=audit_words.KINDS,
+                           people=people, where=where, filters=_shown(where), report=report)
 
 
 @bp.get("")
 def events():
-    tags = sorted({tag.value.split(":")[0] for tag in AuditTag})
-    return render_template("manager/audit.html", events=_events(PAGE), tags=tags, filters=_shown_filters(), report=None)
+    return _render()
 
 
 @bp.get("/export.csv")
 def export():
+    where = _filter()
+    rows = audit_log.events(_uow(), principal(), limit=EXPORT_LIMIT, tag_prefix=where.tag_prefix(),
+                            subject=where.subject_clause())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_FIELDS)
-    for event in _events(EXPORT_LIMIT):
+    for event in rows:
         writer.writerow([audit.canonical_json(event[f]) if f == "details" else event[f] for f in CSV_FIELDS])
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
@@ -62,5 +91,4 @@ def export():
 @bp.post("/verify")
 def verify():
     report = audit_log.verify(_uow(), principal())
-    tags = sorted({tag.value.split(":")[0] for tag in AuditTag})
-    return render_template("manager/audit.html", events=_events(PAGE), tags=tags, filters={}, report=report)
+    return _render(report)

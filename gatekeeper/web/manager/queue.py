@@ -7,38 +7,59 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from consent_db import records
 from consent_db.account_admin import list_accounts
 from consent_db.models import ItemState, Role
+from consent_db.ukdates import parse_uk_date
 from gatekeeper.faces.engine import CHILDREN_CAVEAT
-from gatekeeper.app import media
-from gatekeeper.app.context import gate_context
+from gatekeeper.app import media, people_badges
+from gatekeeper.app.context import gate_context, unit_of_work
 from gatekeeper.app.policy import PolicyError
 from gatekeeper.gate.errors import GateError, IllegalTransition, StaleItem, UnknownItem
+from gatekeeper.gate.queue import VIEWS, QueueQuery
 from gatekeeper.database import transaction
 from gatekeeper.web.current import principal
 from gatekeeper.web.forms import int_field, int_list, sentence
 from gatekeeper.web.manager import manager_blueprint, setting_id
 
 bp = manager_blueprint("manager_queue", __name__, "/manager/queue")
-FILTER_STATES = ("held", "ready", "analysing")
+PER_PAGE = 48
+VIEW_WORDS = {"held": "Held: needs a decision", "ready": "Ready to approve", "published": "Published",
+              "analysing": "Being analysed", "rejected": "Rejected", "purged": "Deleted"}
 
 
 def _ctx():
     return gate_context(current_app._get_current_object())
 
 
+def _query() -> tuple[QueueQuery, int]:
+    """The filters and page from the address; anything malformed is a 400 that names it."""
+    view = request.args.get("state") or None
+    if view not in (None, *VIEWS):
+        abort(400, description="Choose held, ready, published, analysing, rejected or deleted.")
+    day_text = (request.args.get("day") or "").strip()
+    try:
+        day = parse_uk_date(day_text, "day") if day_text else None
+    except records.RecordsError as exc:
+        abort(400, description=sentence(exc))
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+        abort(400, description="The page number must be a whole number from 1.")
+    return QueueQuery(view=view, uploader_account_id=request.args.get("uploader", type=int), day=day,
+                      channel_id=request.args.get("channel", type=int), include_purged=view == "purged"), int(page)
+
+
 @bp.get("")
 def queue():
-    state = request.args.get("state") or None
-    if state not in (None, *FILTER_STATES):
-        abort(400, description="Choose held, ready or analysing.")
-    channel_id = request.args.get("channel", type=int)
-    uploader = request.args.get("uploader", type=int)
-    entries = media.list_queue(_ctx(), principal(), state=state, channel_id=channel_id,
-                               uploader_account_id=uploader)
+    query, page = _query()
+    result = media.queue_page(_ctx(), principal(), query, page=page, per_page=PER_PAGE)
     with transaction() as db:
-        channels = records.list_channels(db, setting_id=setting_id())
+        channels = records.list_channels(db, setting_id=setting_id(), archived=None)
         uploaders = {a.id: a.email for a in list_accounts(db, setting_id=setting_id()) if a.role is Role.STAFF}
-    return render_template("manager/queue.html", entries=entries, channels=channels, uploaders=uploaders,
-                           state=state, channel_id=channel_id, uploader=uploader, caveat=CHILDREN_CAVEAT)
+    shown = {key: value for key, value in (("state", query.view), ("channel", query.channel_id),
+                                           ("uploader", query.uploader_account_id),
+                                           ("day", query.day.isoformat() if query.day else None)) if value}
+    return render_template("manager/queue.html", result=result, entries=result.entries, channels=channels,
+                           uploaders=uploaders, state=query.view, channel_id=query.channel_id,
+                           uploader=query.uploader_account_id, day=query.day, shown=shown, views=VIEW_WORDS,
+                           caveat=CHILDREN_CAVEAT)
 
 
 def _item_page(public_id: str, error: str | None = None, status: int = 200, warnings: list[str] | None = None):
@@ -46,10 +67,11 @@ def _item_page(public_id: str, error: str | None = None, status: int = 200, warn
         detail = media.item_detail(_ctx(), principal(), public_id)
     except UnknownItem:
         abort(404)
+    picker = people_badges.face_picker(unit_of_work(current_app._get_current_object()), principal())
     with transaction() as db:
-        people = records.list_people(db, setting_id=setting_id())
         uploaders = {a.id: a.email for a in list_accounts(db, setting_id=setting_id())}
-    return render_template("manager/item.html", item=detail, people=people, error=error, warnings=warnings or [],
+    return render_template("manager/item.html", item=detail, people=[row.person for row in picker],
+                           missing={row.person.id: row.missing for row in picker}, error=error, warnings=warnings or [],
                            uploader=uploaders.get(detail.uploaded_by_account_id), caveat=CHILDREN_CAVEAT,
                            open=detail.state not in (ItemState.REJECTED.value, ItemState.PURGED.value)), status
 

@@ -56,10 +56,11 @@ def test_people_import_adds_a_class_list(filled, tmp_path):
     csv_file = tmp_path / "class.csv"
     csv_file.write_text("first_name,surname,born\nMary,Seacole,2021-11-23\nIsambard,Brunel,2021-04-09\n")
     events_before = filled.counts()["outbox"]
-    added = filled.json("people", "import", str(csv_file))
+    added = filled.json("people", "import", str(csv_file))["added"]
     assert [p["id"] for p in added] == [4, 5]
     assert filled.counts()["outbox"] == events_before + 1, "one event for the whole import"
-    assert "imported 1 person (id 6)" in filled("people", "import", str(_csv(tmp_path, "Jo,Bloggs,\n"))).stdout
+    assert "imported: 1 new, 0 changed, 0 unchanged (new ids 6)" in \
+        filled("people", "import", str(_csv(tmp_path, "Jo,Bloggs,\n"))).stdout
 
 
 def _csv(tmp_path, rows: str, name="more.csv"):

@@ -38,7 +38,10 @@ def csv_upload(app, manager, text: bytes):
 
 
 def test_a_class_list_imports_everyone_or_nobody(app, world, manager):
-    ok = csv_upload(app, manager, b"First name,Surname,DOB\nMia,Moss,2021-05-01\nLeo,Lark,2021-06-02\n")
+    text = "First name,Surname,DOB\nMia,Moss,2021-05-01\nLeo,Lark,2021-06-02\n"
+    preview = csv_upload(app, manager, text.encode())
+    fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', preview.data.decode())[1]
+    ok = post(app, manager, "/manager/people/import/confirm", {"csv": text, "fingerprint": fingerprint})
     assert ok.status_code == 302
     bad = csv_upload(app, manager, b"first_name,surname,born\nZed,Zee,2021-13-01\nYan,Yu,2021-01-01\n")
     assert bad.status_code == 400 and b"row 2:" in bad.data

@@ -1,0 +1,27 @@
+"""Records: people, guardians and channels can be archived (hidden, never deleted).
+
+Revision ID: 0007_records
+Revises: 0006_security
+Create Date: 2026-11-29
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0007_records"
+down_revision = "0006_security"
+branch_labels = None
+depends_on = None
+
+TABLES = ("people", "guardians", "channels")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("archived_at", sa.DateTime(), nullable=True))
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("archived_at")

@@ -1,0 +1,183 @@
+"""The Manager's records pages for issue 16: class-list preview and confirm, editing and archiving people,
+guardians and channels, consent badges, and the face picker saying who lacks consent where."""
+from __future__ import annotations
+
+import io
+import re
+
+from sqlalchemy import func, select
+
+from consent_db.models import AuditEvent, Guardian, GuardianLink, Person
+from gatekeeper.database import transaction
+from tests.unit.gatekeeper.web.test_web_staff_and_queue import grant, item_id, published_files  # noqa: F401
+from tests.web_world import post
+
+CLASS_LIST = ("First name,Surname,DOB,Room,Guardian name,Guardian email,Guardian PR\n"
+              "Mia,Moss,14/03/2022,Acorns,Meg Moss,meg@family.test,yes\n"
+              "Ada,Lovelace,,Oaks,,,\n")
+
+
+def upload(app, manager, text: str):
+    return post(app, manager, "/manager/people/import", {"file": (io.BytesIO(text.encode()), "class.csv")},
+                content_type="multipart/form-data")
+
+
+def confirm(app, manager, page: str, text: str | None = None):
+    fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', page)[1]
+    csv_text = text if text is not None else re.search(r'<textarea name="csv"[^>]*>\n(.*?)</textarea>', page, re.S)[1]
+    import html
+
+    return post(app, manager, "/manager/people/import/confirm", {"csv": html.unescape(csv_text),
+                                                                 "fingerprint": fingerprint})
+
+
+def counts(app) -> tuple[int, int, int, int]:
+    with transaction(app) as db:
+        return tuple(db.scalar(select(func.count()).select_from(model))
+                     for model in (Person, Guardian, GuardianLink, AuditEvent))
+
+
+def test_a_class_list_is_previewed_then_imported_and_a_second_time_changes_nothing(app, world, manager):
+    before = counts(app)
+    preview = upload(app, manager, CLASS_LIST)
+    page = preview.data.decode()
+    assert preview.status_code == 200 and counts(app) == before, "the preview stores nothing"
+    assert "<strong>1</strong> new, <strong>1</strong> changed" in page
+    assert "adds Meg Moss &lt;meg@family.test&gt; with parental responsibility" in page
+    assert "room: blank → Oaks" in page and "14/03/2022" in page
+    done = confirm(app, manager, page)
+    assert done.status_code == 302
+    assert "Class list imported: 1 new, 1 changed, 0 unchanged." in manager.get(done.location).data.decode()
+    with transaction(app) as db:
+        mia = db.scalars(select(Person).where(Person.first_name == "Mia")).one()
+        assert mia.room == "Acorns" and [link.guardian.email for link in mia.guardian_links] == ["meg@family.test"]
+    after = counts(app)
+    again = upload(app, manager, CLASS_LIST).data.decode()
+    assert "there is nothing to import" in again and 'name="fingerprint"' not in again
+    assert counts(app) == after
+
+
+def test_a_possible_duplicate_is_shown_before_anything_is_stored(app, world, manager):
+    page = upload(app, manager, "first_name,surname,born\nAda,Lovelace,2021-01-01\n").data.decode()
+    assert "Possibly already on record" in page and f"person {world.child_id}" in page
+
+
+def test_a_bad_class_list_names_the_rows_and_stores_nothing(app, world, manager):
+    before = counts(app)
+    bad = upload(app, manager, "first_name,surname,born\nZed,Zee,03/14/2022\nYan,Yu,14/03/22\n")
+    page = bad.data.decode()
+    assert bad.status_code == 400
+    assert "row 2: date of birth &#39;03/14/2022&#39; looks like month first" in page
+    assert "row 3: date of birth &#39;14/03/22&#39; is ambiguous" in page
+    assert counts(app) == before
+
+
+def test_confirming_after_the_records_changed_shows_the_new_preview_and_stores_nothing(app, world, manager):
+    page = upload(app, manager, CLASS_LIST).data.decode()
+    post(app, manager, "/manager/people", {"kind": "child", "first_name": "Mia", "surname": "Moss", "born": "2022-03-14"})
+    before = counts(app)
+    stale = confirm(app, manager, page)
+    assert stale.status_code == 409 and "The records changed since the preview was made" in stale.data.decode()
+    assert counts(app) == before
+
+
+def test_a_confirmation_without_its_file_or_with_a_bad_one_stores_nothing(app, world, manager):
+    before = counts(app)
+    assert post(app, manager, "/manager/people/import/confirm", {"fingerprint": "ab"}).status_code == 400
+    bad = post(app, manager, "/manager/people/import/confirm", {"csv": "first_name\nx\n", "fingerprint": "ab"})
+    assert bad.status_code == 400 and "the column &#39;surname&#39; is missing" in bad.data.decode()
+    too_big = post(app, manager, "/manager/people/import/confirm", {"csv": "a" * 600_000, "fingerprint": "ab"})
+    assert too_big.status_code == 400
+    assert counts(app) == before
+
+
+def test_the_people_list_shows_consent_badges_per_channel(app, world, manager):
+    grant(app, world, world.website_id)
+    page = manager.get("/manager/people?kind=child").data.decode()
+    row = page[page.index("Ada Lovelace"):page.index("Bo Other")]
+    assert "Our website: yes" in row and "Newsletter: no consent" in row
+
+
+def test_the_face_picker_says_who_has_no_consent_for_which_channel(app, world, manager, item_id):
+    grant(app, world, world.website_id)
+    page = manager.get(f"/manager/queue/{item_id}").data.decode()
+    assert "Ada Lovelace (child) — no consent for Newsletter</option>" in page
+    assert "Bo Other (child) — no consent for Our website, Newsletter</option>" in page
+
+
+def test_a_persons_details_are_edited_and_bad_ones_refused(app, world, manager):
+    url = f"/manager/people/{world.child_id}/edit"
+    ok = post(app, manager, url, {"first_name": "Ada", "surname": "King", "born": "2021-03-04", "room": "Oaks"})
+    assert ok.status_code == 302 and "Ada King" in manager.get(ok.location).data.decode()
+    bad = post(app, manager, url, {"first_name": "Ada", "surname": "King", "born": "2021-03-04",
+                                   "starts": "2020-01-01"})
+    assert bad.status_code == 400 and "before the date of birth" in bad.data.decode()
+    assert post(app, manager, "/manager/people/9999/edit", {"first_name": "A", "surname": "B"}).status_code == 404
+    with transaction(app) as db:
+        assert db.get(Person, world.child_id).start_date is None
+
+
+def test_archiving_a_child_takes_their_photos_down_hides_them_and_keeps_the_record(app, world, manager, item_id):
+    grant(app, world, world.website_id)
+    post(app, manager, f"/manager/queue/{item_id}/identify", {"face_index": 0, "person_id": world.child_id})
+    post(app, manager, f"/manager/queue/{item_id}/approve", {"channel_id": world.website_id})
+    assert len(published_files(app)) == 1
+    done = post(app, manager, f"/manager/people/{world.child_id}/archive")
+    assert done.status_code == 302 and published_files(app) == []
+    assert "Ada Lovelace is archived" in manager.get(done.location).data.decode()
+    assert "Ada Lovelace" not in manager.get("/manager/people").data.decode()
+    assert "Ada Lovelace" in manager.get("/manager/people?show=archived").data.decode()
+    person_page = manager.get(f"/manager/people/{world.child_id}").data.decode()
+    assert "Archived on" in person_page and "Change details" not in person_page
+    assert post(app, manager, f"/manager/people/{world.child_id}/archive").status_code == 409
+    assert post(app, manager, f"/manager/people/{world.child_id}/edit",
+                {"first_name": "A", "surname": "B"}).status_code == 400
+    restored = post(app, manager, f"/manager/people/{world.child_id}/restore")
+    assert restored.status_code == 302 and "is shown again" in manager.get(restored.location).data.decode()
+    assert post(app, manager, f"/manager/people/{world.child_id}/restore").status_code == 409
+    assert "Ada Lovelace" in manager.get("/manager/people").data.decode()
+    assert manager.get("/manager/people?show=nonsense").status_code == 400
+    assert post(app, manager, "/manager/people/9999/archive").status_code == 404
+
+
+def test_a_guardian_is_edited_loses_parental_responsibility_and_is_archived(app, world, manager):
+    url = f"/manager/people/{world.child_id}/guardians/{world.guardian_id}"
+    ok = post(app, manager, url, {"name": "Anne King", "email": "anne@family.test"})
+    assert ok.status_code == 302
+    with transaction(app) as db:
+        assert db.get(Guardian, world.guardian_id).name == "Anne King"
+        assert db.get(GuardianLink, (world.guardian_id, world.child_id)).parental_responsibility is False
+    taken = post(app, manager, url, {"name": "Anne King", "email": "olly@other.test", "parental_responsibility": "yes"})
+    assert taken.status_code == 400 and "already the email of guardian" in taken.data.decode()
+    with transaction(app) as db:
+        assert db.get(GuardianLink, (world.guardian_id, world.child_id)).parental_responsibility is False, \
+            "nothing of a refused edit is kept"
+    assert post(app, manager, f"/manager/people/{world.child_id}/guardians/999",
+                {"name": "A", "email": "a@b.org"}).status_code == 404
+    assert post(app, manager, url + "/archive").status_code == 302
+    assert post(app, manager, url + "/archive").status_code == 409
+    assert "Anne King — anne@family.test · no parental responsibility · archived" in \
+        manager.get(f"/manager/people/{world.child_id}").data.decode()
+
+
+def test_a_channel_is_renamed_then_archived_which_takes_down_what_is_published_there(app, world, manager, item_id):
+    grant(app, world, world.website_id)
+    post(app, manager, f"/manager/queue/{item_id}/identify", {"face_index": 0, "person_id": world.child_id})
+    post(app, manager, f"/manager/queue/{item_id}/approve", {"channel_id": world.website_id})
+    assert len(published_files(app)) == 1
+    renamed = post(app, manager, f"/manager/channels/{world.website_id}/edit",
+                   {"name": "The website", "description": "Photos on our public website."})
+    assert renamed.status_code == 302 and "The website" in manager.get("/manager/channels").data.decode()
+    empty = post(app, manager, f"/manager/channels/{world.website_id}/edit", {"name": "W", "description": " "})
+    assert empty.status_code == 400 and "plain-English description" in empty.data.decode()
+    archived = post(app, manager, f"/manager/channels/{world.website_id}/archive")
+    assert archived.status_code == 302 and published_files(app) == []
+    assert "is archived" in manager.get(archived.location).data.decode()
+    assert "The website" not in manager.get("/manager/channels").data.decode()
+    assert "The website" in manager.get("/manager/channels?show=archived").data.decode()
+    again = post(app, manager, f"/manager/queue/{item_id}/approve", {"channel_id": world.website_id})
+    assert again.status_code == 400 and len(published_files(app)) == 0, "nothing is published on an archived channel"
+    assert post(app, manager, f"/manager/channels/{world.website_id}/archive").status_code == 409
+    assert post(app, manager, "/manager/channels/999/archive").status_code == 404
+    assert post(app, manager, "/manager/channels/999/edit", {"name": "A", "description": "B"}).status_code == 404
+    assert manager.get("/manager/channels?show=nonsense").status_code == 400
