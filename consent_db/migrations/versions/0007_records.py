@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0007_records"
-down_revision = "0006_security"
+down_revision = "0007_publishers"
 branch_labels = None
 depends_on = None
 
