@@ -38,6 +38,9 @@
     var data = new FormData();
     data.append("csrf_token", token);
     data.append("file", job.file, job.file.name);
+    var caption = form.querySelector("[name=caption]");
+    if (caption && caption.value) { data.append("caption", caption.value); }
+    form.querySelectorAll("input[name=person]:checked").forEach(function (box) { data.append("person", box.value); });
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("Accept", "application/json");

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import ClassVar
 
+from gatekeeper.notify.events import ItemPublished, ItemTakenDown, ItemWaiting
+
 
 @dataclass(frozen=True)
 class Event:
@@ -65,6 +67,18 @@ class ConsentLapses(Event):
     cause: str  # "expiry" or "leaving"
 
 
-EVENT_KINDS: dict[str, type[Event]] = {
-    cls.kind: cls for cls in (ConsentChanged, LeavingDateSet, GuardianLinked, PeopleImported, ConsentLapses)
+@dataclass(frozen=True)
+class ConsentWithdrawn(Event):
+    """Consent that was in force for a person and purpose ended by a decision: the Manager is told."""
+
+    kind: ClassVar[str] = "consent_withdrawn"
+    person_id: int
+    purpose: int | str
+    decision_id: int
+
+
+EVENT_KINDS: dict[str, type] = {
+    cls.kind: cls for cls in (ConsentChanged, LeavingDateSet, GuardianLinked, PeopleImported, ConsentLapses,
+                              ConsentWithdrawn, ItemWaiting, ItemPublished, ItemTakenDown)
 }
+"""Every outbox kind; the gate writes the Item* ones itself (gatekeeper.notify.events)."""

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from consent_db.templates import purge_lapsed_templates
-from gatekeeper.app.events import ConsentChanged, ConsentLapses, GuardianLinked, LeavingDateSet, PeopleImported
+from gatekeeper.app import notifications
+from gatekeeper.app.events import (ConsentChanged, ConsentLapses, ConsentWithdrawn, GuardianLinked, ItemPublished,
+                                   ItemTakenDown, ItemWaiting, LeavingDateSet, PeopleImported)
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.takedown import sweep
 
@@ -21,6 +23,7 @@ class Outcome:
     taken_down: int = 0
     reevaluated: int = 0
     templates_deleted: int = 0
+    notified: int = 0
 
 
 def recheck_person(ctx: GateContext, setting_id: int, person_id: int) -> Outcome:
@@ -49,6 +52,12 @@ def _imported(ctx: GateContext, setting_id: int, payload: dict) -> Outcome:
     return total
 
 
+def _notify(send: Callable[[GateContext, int, dict], int]) -> "Handler":
+    def handle(ctx: GateContext, setting_id: int, payload: dict) -> Outcome:
+        return Outcome(notified=send(ctx, setting_id, payload))
+    return handle
+
+
 Handler = Callable[[GateContext, int, dict], Outcome]
 
 HANDLERS: dict[str, Handler] = {
@@ -57,4 +66,8 @@ HANDLERS: dict[str, Handler] = {
     GuardianLinked.kind: _person,
     ConsentLapses.kind: _person,
     PeopleImported.kind: _imported,
+    ConsentWithdrawn.kind: _notify(notifications.on_consent_withdrawn),
+    ItemWaiting.kind: _notify(notifications.on_item_waiting),
+    ItemPublished.kind: _notify(notifications.on_item_published),
+    ItemTakenDown.kind: _notify(notifications.on_item_taken_down),
 }

@@ -11,7 +11,7 @@ from consent_db.models import Channel, ItemState, MediaItem, Publication, Public
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.evaluate import decide_item, refresh_state
 from gatekeeper.gate.items import ANY_SETTING, get_item, may_show
-from gatekeeper.gate.publishing import LIVE, end_publication
+from gatekeeper.gate.publishing import DRAIN_JOB, LIVE, end_publication
 
 log = logging.getLogger(__name__)
 CONSENT_CHANGED_JOB = "consent_changed"
@@ -44,7 +44,8 @@ def take_down_publication(ctx: GateContext, publication_id: int, *, reason: str 
         ctx.publisher(publication.target).remove(publication.object_name)
         state = PublicationState.TAKEN_DOWN if publication.state is PublicationState.PUBLISHED else PublicationState.ABANDONED
         end_publication(session, item, publication, state, reason, ctx, actor)
-        return True
+    ctx.enqueue(DRAIN_JOB)
+    return True
 
 
 def sweep(ctx: GateContext, *, person_id: int | None = None) -> SweepReport:

@@ -66,7 +66,7 @@ def invite():
             sender.send(email, "Your Photo Gatekeeper account",
                         f"You are invited to Photo Gatekeeper. Set your password here (the link works once):\n\n{link}\n")
         except mail.MailError as exc:
-            return _page(sentence(exc), 200, link=link)
+            return _page(f"{sentence(exc)} Hand the link over instead.", 200, link=link)
         return _page(sent_to=email)
     return _page(link=link)
 
