@@ -172,7 +172,8 @@ def end_publication(session: Session, item: MediaItem, publication: Publication,
     tag = AuditTag.MEDIA_TAKEN_DOWN if state is PublicationState.TAKEN_DOWN else AuditTag.MEDIA_PUBLISH_ABANDONED
     audit.record(session, tag, **actor.fields(), subject=f"media:{item.public_id}", setting_id=item.setting_id,
                  details={"channel": channel.slug, "object": publication.object_name, "reason": reason})
-    if state is PublicationState.TAKEN_DOWN:
+    # The Manager knows of their own takedowns; those the consent rules made are news to them.
+    if state is PublicationState.TAKEN_DOWN and actor == audit.SYSTEM:
         notices.write(session, notices.ItemTakenDown(item.setting_id, publication.id), at=ctx.clock())
 
 

@@ -3,6 +3,7 @@ and the Manager's choice of one email per notification or a daily digest."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from gatekeeper.app import notifications
 from gatekeeper.app.context import unit_of_work
@@ -48,7 +49,12 @@ def unread_notifications() -> int:
     if not signed_in():
         return 0
     if "unread_notifications" not in g:
-        g.unread_notifications = notifications.unread_count(_uow(), principal())
+        try:
+            g.unread_notifications = notifications.unread_count(_uow(), principal())
+        except SQLAlchemyError:
+            # The header must not break the page (an error page, above all) over a count.
+            current_app.logger.warning("could not count unread notifications", exc_info=True)
+            g.unread_notifications = 0
     return g.unread_notifications
 
 

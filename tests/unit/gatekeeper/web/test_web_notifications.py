@@ -200,3 +200,13 @@ def test_without_a_mailer_notifications_stay_in_the_pages(app, world, staff, fak
     assert gate_context(app).mailer() is None
     upload(app, staff, photo_bytes)
     assert len(notes_of(app, world.manager_id)) == 1
+
+
+def test_the_managers_own_takedown_is_not_news_to_them_but_reaches_nobody_else(app, world, staff, manager, mailer,
+                                                                                fake_faces, photo_bytes):
+    item = upload(app, staff, photo_bytes)
+    post(app, manager, f"/manager/queue/{item}/identify", {"face_index": 0, "person_id": world.child_id})
+    grant(app, world, world.child_id, world.guardian_id, world.website_id)
+    post(app, manager, f"/manager/queue/{item}/approve", {"channel_id": world.website_id})
+    assert post(app, manager, f"/manager/queue/{item}/take-down", {"channel_id": world.website_id}).status_code == 302
+    assert [kind for kind, *_ in notes_of(app, world.manager_id)] == ["item_waiting"]
