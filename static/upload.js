@@ -55,6 +55,14 @@
     }
   }
 
+  // The caption and who is in it, sent with every file chosen with them (a suggestion for the Manager).
+  function details() {
+    var caption = form.querySelector("[name=caption]");
+    var people = [];
+    form.querySelectorAll("input[name=person]:checked").forEach(function (box) { people.push(box.value); });
+    return { caption: caption ? caption.value : "", people: people };
+  }
+
   // A failed request: why, and whether trying again may help.
   function Failure(kind, message, status) { this.kind = kind; this.message = message; this.status = status; }
 
@@ -158,7 +166,8 @@
     }
     function complete(tries) {
       return withRetries(view, 0, function () {
-        return request("POST", startUrl.replace(/start$/, upload.id + "/finish"));
+        return request("POST", startUrl.replace(/start$/, upload.id + "/finish"), JSON.stringify(details()),
+          "application/json");
       }).catch(function (failure) {
         // A chunk went missing or was damaged in storage: send what the server lacks, then finish again.
         if (failure.status === 409 && tries < 3) {
@@ -173,8 +182,11 @@
 
     say(view, "Sending…");
     return withRetries(view, 0, function () {
-      return request("POST", startUrl, JSON.stringify({ name: file.name, size: file.size, type: file.type || "" }),
-        "application/json");
+      var about = details();
+      about.name = file.name;
+      about.size = file.size;
+      about.type = file.type || "";
+      return request("POST", startUrl, JSON.stringify(about), "application/json");
     }).then(function (answer) {
       upload = answer;
       learn(answer);

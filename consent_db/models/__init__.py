@@ -6,6 +6,7 @@ from consent_db.models.channels import Channel
 from consent_db.models.consent import ConsentDecision, Decision, GivenBy, Method
 from consent_db.models.media import (Approval, ItemKind, ItemState, MediaFace, MediaItem, Publication,
                                      PublicationState, Rendition)
+from consent_db.models.notifications import Notification, NotificationPreference
 from consent_db.models.outbox import OutboxRow
 from consent_db.models.people import Guardian, GuardianLink, Person, PersonKind
 from consent_db.models.setting import Setting
@@ -32,6 +33,8 @@ __all__ = [
     "MediaFace",
     "MediaItem",
     "Method",
+    "Notification",
+    "NotificationPreference",
     "OutboxRow",
     "PairingCode",
     "Person",

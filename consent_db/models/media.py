@@ -65,6 +65,8 @@ class MediaItem(Base):
     analysis_engine: Mapped[str | None] = mapped_column(sa.String(100))
     # The Manager's account of a picture whose faces the engine could not check (JSON list of person ids).
     whole_picture_people: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
+    # Who the uploader says is in it (JSON list of person ids): a hint for the Manager, never an identification.
+    suggested_people: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
     purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Bumped on every change, so two Managers acting at once cannot both win.
     version: Mapped[int] = mapped_column(sa.Integer, server_default="1", default=1)
@@ -125,6 +127,8 @@ class MediaFace(Base):
     frame_time: Mapped[float | None] = mapped_column(sa.Float)
     track: Mapped[int | None] = mapped_column(sa.Integer)
     times: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
+    # A video track's box in every frame it was seen ([time, x, y, width, height] lists), for covering it.
+    track_boxes: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
     engine_status: Mapped[str] = mapped_column(sa.String(16))
     engine_reason: Mapped[str] = mapped_column(sa.Text)
     engine_person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="SET NULL"), index=True)

@@ -11,7 +11,7 @@ from consent_db.models import Decision, GivenBy, Method, Person
 from consent_db.timeutil import start_of
 from consent_db.verdicts import FACE_MATCHING
 from gatekeeper.app import policy
-from gatekeeper.app.events import ConsentChanged, ConsentLapses
+from gatekeeper.app.events import ConsentChanged, ConsentLapses, ConsentWithdrawn
 from gatekeeper.app.policy import Action
 from gatekeeper.app.principal import Principal
 from gatekeeper.app.uow import UnitOfWork
@@ -21,6 +21,8 @@ ALL_PURPOSES = "all"
 
 def _emit(uow: UnitOfWork, setting_id: int, change: ConsentChange, expires: date | None) -> None:
     uow.emit(ConsentChanged(setting_id, change.person_id, change.purpose, change.after.allowed, change.ended))
+    if change.ended:
+        uow.emit(ConsentWithdrawn(setting_id, change.person_id, change.purpose, change.decision_id))
     if expires is not None and change.after.allowed:
         uow.emit(ConsentLapses(setting_id, change.person_id, "expiry"), due_at=start_of(expires))
 
@@ -75,6 +77,31 @@ def _decide(uow: UnitOfWork, principal: Principal, child_id: int, purpose: int |
                              actor_account_id=principal.account_id, device_id=principal.device_id, at=uow.at)
     _emit(uow, principal.setting_id, change, None)
     return change
+
+
+def decide_for_self(uow: UnitOfWork, principal: Principal, purpose: int | str,
+                    decision: Decision | str) -> ConsentChange:
+    """A staff member's own grant or withdrawal for one channel or face matching; raises PolicyError (no
+    staff record linked to the account) or RecordsError."""
+    with uow:
+        person = policy.own_staff_record(uow.session, principal)
+        if purpose != FACE_MATCHING:
+            records.get_channel(uow.session, purpose, setting_id=principal.setting_id)
+        change = record_decision(uow.session, setting_id=principal.setting_id, person_id=person.id, purpose=purpose,
+                                 decision=decision, given_by=GivenBy.SELF, method=Method.PORTAL,
+                                 actor_account_id=principal.account_id, device_id=principal.device_id, at=uow.at)
+        _emit(uow, principal.setting_id, change, None)
+        return change
+
+
+def own_consent(uow: UnitOfWork, principal: Principal) -> ConsentSummary:
+    """The staff member's own consent in force now, per channel and face matching; raises PolicyError."""
+    with uow:
+        person = policy.own_staff_record(uow.session, principal)
+        names = {c.id: c.name for c in records.list_channels(uow.session, setting_id=principal.setting_id)}
+        lines = [PurposeVerdict(line.purpose, names.get(line.purpose, "Face matching"), line.verdict)
+                 for line in person_consent(uow.session, person.id, setting_id=principal.setting_id, at=uow.at)]
+        return ConsentSummary(person, lines)
 
 
 def withdraw_everything(uow: UnitOfWork, principal: Principal, child_id: int) -> list[ConsentChange]:

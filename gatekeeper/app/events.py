@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import ClassVar
 
+from gatekeeper.notify.events import ItemPublished, ItemTakenDown, ItemWaiting
+
 
 @dataclass(frozen=True)
 class Event:
@@ -91,7 +93,19 @@ class ChannelArchived(Event):
     channel_id: int
 
 
+@dataclass(frozen=True)
+class ConsentWithdrawn(Event):
+    """Consent that was in force for a person and purpose ended by a decision: the Manager is told."""
+
+    kind: ClassVar[str] = "consent_withdrawn"
+    person_id: int
+    purpose: int | str
+    decision_id: int
+
+
 EVENT_KINDS: dict[str, type[Event]] = {
     cls.kind: cls for cls in (ConsentChanged, LeavingDateSet, GuardianLinked, PeopleImported, ConsentLapses,
-                              PersonArchived, ResponsibilityChanged, ChannelArchived)
+                              PersonArchived, ResponsibilityChanged, ChannelArchived, ConsentWithdrawn, ItemWaiting,
+                              ItemPublished, ItemTakenDown)
 }
+"""Every outbox kind; the gate writes the Item* ones itself (gatekeeper.notify.events)."""

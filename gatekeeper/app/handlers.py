@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from consent_db.audit import SYSTEM
 from consent_db.models import MediaItem, Publication
-from gatekeeper.app.events import (ChannelArchived, ConsentChanged, ConsentLapses, GuardianLinked, LeavingDateSet,
-                                   PeopleImported, PersonArchived, ResponsibilityChanged)
+from gatekeeper.app import notifications
+from gatekeeper.app.events import (ChannelArchived, ConsentChanged, ConsentLapses, ConsentWithdrawn, GuardianLinked,
+                                   ItemPublished, ItemTakenDown, ItemWaiting, LeavingDateSet, PeopleImported,
+                                   PersonArchived, ResponsibilityChanged)
 from gatekeeper.gate.actions import take_down
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.publishing import LIVE
@@ -28,6 +30,7 @@ class Outcome:
     taken_down: int = 0
     reevaluated: int = 0
     templates_deleted: int = 0
+    notified: int = 0
 
 
 def recheck_person(ctx: GateContext, setting_id: int, person_id: int) -> Outcome:
@@ -70,6 +73,12 @@ def _channel_archived(ctx: GateContext, setting_id: int, payload: dict) -> Outco
     return Outcome(taken_down=removed)
 
 
+def _notify(send: Callable[[GateContext, int, dict], int]) -> "Handler":
+    def handle(ctx: GateContext, setting_id: int, payload: dict) -> Outcome:
+        return Outcome(notified=send(ctx, setting_id, payload))
+    return handle
+
+
 Handler = Callable[[GateContext, int, dict], Outcome]
 
 HANDLERS: dict[str, Handler] = {
@@ -81,4 +90,8 @@ HANDLERS: dict[str, Handler] = {
     PersonArchived.kind: _person,
     ResponsibilityChanged.kind: _person,
     ChannelArchived.kind: _channel_archived,
+    ConsentWithdrawn.kind: _notify(notifications.on_consent_withdrawn),
+    ItemWaiting.kind: _notify(notifications.on_item_waiting),
+    ItemPublished.kind: _notify(notifications.on_item_published),
+    ItemTakenDown.kind: _notify(notifications.on_item_taken_down),
 }

@@ -13,23 +13,42 @@ from typing import Iterable
 from sqlalchemy import func, select
 
 from consent_db.models import Account, MediaItem
+from consent_db.records import list_people
 from gatekeeper.app import policy
 from gatekeeper.app.policy import Action
 from gatekeeper.app.principal import Principal, Role
 from gatekeeper.gate import access, actions, queue
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.errors import UnknownItem
-from gatekeeper.gate.ingest import receive_upload
+from gatekeeper.gate.ingest import UploadDetails, receive_upload
 from gatekeeper.gate.items import get_item
 from gatekeeper.gate.redaction import RedactionStyle
 
 
-def upload(ctx: GateContext, principal: Principal, source: Path, *, uploader_person_id: int | None = None) -> MediaItem:
-    """Receive an upload in the principal's setting; raises PolicyError, Refused or QuarantineError."""
+def upload(ctx: GateContext, principal: Principal, source: Path, *, uploader_person_id: int | None = None,
+           details: UploadDetails = UploadDetails()) -> MediaItem:
+    """Receive an upload in the principal's setting, with the uploader's caption and suggestion of who is in it;
+    raises PolicyError, UploadDetailsRefused, Refused or QuarantineError."""
     policy.require(principal, Action.MEDIA_UPLOAD)
     policy.require_registered_tablet(principal)
     return receive_upload(ctx, source, uploader=principal.actor, uploader_person_id=uploader_person_id,
-                          setting_id=principal.setting_id)
+                          setting_id=principal.setting_id, details=details)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pickable:
+    id: int
+    name: str
+    kind: str
+
+
+def upload_choices(ctx: GateContext, principal: Principal) -> list[Pickable]:
+    """The setting's children and staff, for "who is in this" at upload (still there, by first name)."""
+    policy.require(principal, Action.MEDIA_UPLOAD)
+    with ctx.sessions() as session:
+        people = list_people(session, setting_id=principal.setting_id)
+        return [Pickable(p.id, p.full_name, p.kind.value) for p in people
+                if p.leaving_date is None or p.leaving_date >= ctx.clock().date()]
 
 
 def list_queue(ctx: GateContext, principal: Principal, *, state: str | None = None, channel_id: int | None = None,
@@ -65,10 +84,12 @@ def find_account(ctx: GateContext, principal: Principal, ref: str) -> int | None
         return session.scalars(query).first()
 
 
-def my_uploads(ctx: GateContext, principal: Principal, *, limit: int = 100) -> list[queue.UploadStatus]:
-    """The principal's own uploads in plain words."""
+def my_uploads(ctx: GateContext, principal: Principal, *, limit: int = 100,
+               oldest_first: bool = False) -> list[queue.UploadStatus]:
+    """The principal's own latest uploads in plain words, newest (or oldest) first."""
     policy.require(principal, Action.QUEUE_READ)
-    return queue.my_uploads(ctx, account_id=principal.account_id, setting_id=principal.setting_id, limit=limit)
+    return queue.my_uploads(ctx, account_id=principal.account_id, setting_id=principal.setting_id, limit=limit,
+                            oldest_first=oldest_first)
 
 
 def item_detail(ctx: GateContext, principal: Principal, public_id: str) -> queue.ItemDetail:

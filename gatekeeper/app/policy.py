@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from consent_db.models import GuardianLink, Person, PersonKind
+from consent_db.models import Account, GuardianLink, Person, PersonKind
 from gatekeeper.app.principal import Principal, Role
 
 
@@ -31,6 +31,10 @@ class NoParentalResponsibility(PolicyError):
     """The guardian is linked but without parental responsibility, so cannot decide."""
 
 
+class NoStaffRecord(PolicyError):
+    """The account is not linked to a staff member's record, so has no consent of its own to decide."""
+
+
 class NoRegisteredTablet(PolicyError):
     """Staff act only from a registered setting tablet, never a personal device."""
 
@@ -46,6 +50,7 @@ class Action(StrEnum):
     CHANNELS_WRITE = "channels:write"
     CONSENT_READ = "consent:read"
     CONSENT_RECORD = "consent:record"  # paper forms, staff's own word, a child's objection
+    OWN_CONSENT = "consent:own"  # a staff member gives or withdraws their own consent, signed in
     FAMILY_READ = "family:read"
     FAMILY_DECIDE = "family:decide"
     FACES_ENROL = "faces:enrol"
@@ -75,6 +80,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.CHANNELS_WRITE: _OFFICE,
     Action.CONSENT_READ: _OFFICE,
     Action.CONSENT_RECORD: _OFFICE,
+    Action.OWN_CONSENT: frozenset({Role.MANAGER, Role.STAFF}),
     Action.FAMILY_READ: frozenset({Role.PARENT}),
     Action.FAMILY_DECIDE: frozenset({Role.PARENT}),
     Action.FACES_ENROL: _OFFICE,
@@ -160,7 +166,14 @@ ROUTES: dict[str, Action] = {
     "parents.download": Action.FAMILY_READ,
     "parents.family": Action.FAMILY_READ,
     "parents.withdraw_all": Action.FAMILY_DECIDE,
+    "parents.photo": Action.FAMILY_READ,
+    "parents.photo_file": Action.FAMILY_READ,
+    "notifications.inbox": Action.OWN_ACCOUNT,
+    "notifications.email_choice": Action.OWN_ACCOUNT,
     "staff.my_uploads": Action.QUEUE_READ,
+    "staff.my_uploads_json": Action.QUEUE_READ,
+    "staff.my_consent": Action.OWN_CONSENT,
+    "staff.decide_own": Action.OWN_CONSENT,
     "staff.upload": Action.MEDIA_UPLOAD,
     "staff.upload_file": Action.MEDIA_UPLOAD,
     "staff.start_upload": Action.MEDIA_UPLOAD,
@@ -250,6 +263,16 @@ def own_child(session: Session, principal: Principal, child_id: int) -> tuple[Pe
     if link is None or person is None or person.kind is not PersonKind.CHILD or person.setting_id != principal.setting_id:
         raise NotYourChild("There is no such child in your account.")
     return person, link
+
+
+def own_staff_record(session: Session, principal: Principal) -> Person:
+    """The staff record the principal's account is linked to: the only person they decide for themselves."""
+    require(principal, Action.OWN_CONSENT)
+    account = session.get(Account, principal.account_id) if principal.account_id is not None else None
+    person = session.get(Person, account.person_id) if account is not None and account.person_id else None
+    if person is None or person.kind is not PersonKind.STAFF or person.setting_id != principal.setting_id:
+        raise NoStaffRecord("Your account is not linked to a staff record; ask the Manager to link it.")
+    return person
 
 
 def may_decide_for(session: Session, principal: Principal, child_id: int) -> Person:

@@ -17,7 +17,7 @@ from gatekeeper.app import policy
 from gatekeeper.app.policy import Action
 from gatekeeper.app.principal import Principal
 from gatekeeper.gate.context import GateContext
-from gatekeeper.gate.ingest import receive_upload
+from gatekeeper.gate.ingest import UploadDetails, UploadDetailsRefused, checked_details, receive_upload
 from gatekeeper.media import MediaType, Refused
 from gatekeeper.storage.chunks import ChunkRefused, UploadInfo, UploadOwner
 
@@ -80,11 +80,14 @@ def check_type(mime: str, name: str) -> str:
     raise UnsupportedType("only photos (JPEG, PNG, GIF, WebP, HEIC) and videos (MP4, MOV) are accepted")
 
 
-def start(ctx: GateContext, principal: Principal, *, name: str, size: int, mime: str) -> Progress:
-    """Open an upload of size bytes; refuses an unsupported type or a file over the limit before any byte."""
+def start(ctx: GateContext, principal: Principal, *, name: str, size: int, mime: str,
+          details: UploadDetails = UploadDetails()) -> Progress:
+    """Open an upload of size bytes; refuses an unsupported type, a file over the limit, or a caption or list
+    of people that would be refused at the end (UploadDetailsRefused), before any byte is sent."""
     owner = _owner(principal)
     name = check_name(name)
     mime = check_type(mime, name)
+    checked_details(ctx, principal.setting_id, details)
     return Progress(ctx.uploads.start(owner, name=name, size=size, mime=mime), [])
 
 
@@ -100,17 +103,18 @@ def progress(ctx: GateContext, principal: Principal, upload_id: str) -> Progress
     return Progress(store.info(upload_id, owner), store.received(upload_id, owner))
 
 
-def finish(ctx: GateContext, principal: Principal, upload_id: str, *,
-           uploader_person_id: int | None = None) -> tuple[UploadInfo, MediaItem]:
+def finish(ctx: GateContext, principal: Principal, upload_id: str, *, uploader_person_id: int | None = None,
+           details: UploadDetails = UploadDetails()) -> tuple[UploadInfo, MediaItem]:
     """Open the parts in order into the private work folder, then receive the file as one upload.
 
     A refused file removes the upload (nothing is kept); a storage failure keeps it for another try.
     """
     owner = _owner(principal)
     with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
-        with ctx.uploads.assembled(upload_id, owner, Path(scratch), final_errors=(Refused,)) as (info, path):
+        with ctx.uploads.assembled(upload_id, owner, Path(scratch),
+                                   final_errors=(Refused, UploadDetailsRefused)) as (info, path):
             item = receive_upload(ctx, path, uploader=principal.actor, uploader_person_id=uploader_person_id,
-                                  setting_id=principal.setting_id)
+                                  setting_id=principal.setting_id, details=details)
     return info, item
 
 

@@ -38,6 +38,8 @@ class Face:
     frame_time: float | None = None  # video only: the time of the track's best sighting (shown to the Manager)
     track: int | None = None  # video only: faces of one track share this
     times: tuple[float, ...] = ()  # video only: the time (s, to the ms) of EVERY frame the track was seen in
+    # Video only: the track's box in every frame it was seen, as (time, x, y, width, height): what covering it needs.
+    boxes: tuple[tuple[float, int, int, int, int], ...] = ()
 
     @property
     def first_time(self) -> float | None:

@@ -132,5 +132,6 @@ def demote_shared_people(tracks: list[Track], decisions: list[Match]) -> list[Ma
 def _face_of_track(index: int, track: Track, match: Match, width: int, height: int):
     # The Manager is shown the clearest sighting: the detector's best score, then the largest face.
     best = max(track.sightings, key=lambda s: (round(float(s.row[geometry.SCORE]), 2), float(geometry.face_size(s.row[None])[0])))
+    boxes = tuple((round(s.time, 3), *geometry.clip_box(s.row, width, height)) for s in track.sightings)
     return face_from(index, best.row, match, width, height, frame_time=round(best.time, 3),
-                     track=index, times=tuple(round(t, 3) for t in track.times))
+                     track=index, times=tuple(round(t, 3) for t in track.times), boxes=boxes)

@@ -3,6 +3,8 @@ audio, approve, reject, take down, retry analysis. Each is audited and refuses w
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
 
@@ -22,10 +24,13 @@ from gatekeeper.gate.ingest import ANALYSE_JOB
 from gatekeeper.gate.items import file_sha256, get_face, get_item
 from gatekeeper.gate.lifecycle import is_open, move
 from gatekeeper.gate.publishing import LIVE, PUBLISH_JOB, live_publication, sends_in_issues
-from gatekeeper.gate.redaction import RedactionStyle, redact
-from gatekeeper.gate.renditions import rendition_for
+from gatekeeper.gate.redaction import RedactionStyle, redact, track_areas
+from gatekeeper.gate.renditions import rendition_for, store_key
 from gatekeeper.gate.takedown import take_down_publication
 from gatekeeper.media import sanitize_file
+from gatekeeper.media.rendition import RenditionError
+from gatekeeper.media.rendition.covering import cover_video
+from gatekeeper.storage.base import ItemNotFound
 
 
 class CaptionNotAllowed(GateError):
@@ -93,30 +98,26 @@ def list_people_in_picture(ctx: GateContext, public_id: str, person_ids: Iterabl
 
 def redact_faces(ctx: GateContext, public_id: str, face_indexes: Iterable[int], *, actor: Actor,
                  style: RedactionStyle = RedactionStyle.FILL, setting_id: int | None) -> None:
-    """Cover faces for good, replace the quarantined copy, and analyse the result again."""
+    """Cover faces for good (a video's faces as whole tracks, in every frame), replace the quarantined
+    copy, and analyse the result again: every approval then ends and the covered copy is checked anew."""
     indexes = sorted(set(face_indexes))
     if not indexes:
         raise GateError("choose at least one face to redact")
     with ctx.sessions() as session:
         item = _open_item(session, public_id, setting_id)
-        if item.kind is not ItemKind.PHOTO:
-            raise CannotRedact("videos cannot be redacted here: reject the video, or trim it and upload again")
-        boxes = [_original_box(item, get_face(item, i)) for i in indexes]
+        if item.kind is ItemKind.VIDEO:
+            plan = _video_plan(item, indexes, style)
+        else:
+            plan = [_original_box(item, get_face(item, i)) for i in indexes]
         if session.scalars(select(Publication.id).where(Publication.item_id == item.id,
                                                         Publication.state.in_(LIVE))).first():
             raise IllegalTransition("take the item down from its channels before redacting it")
-        old_sha, extension = item.content_sha256, item.extension
+        old_sha, extension, kind = item.content_sha256, item.extension, item.kind
     with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
-        original = Path(scratch) / f"original.{extension}"
-        ctx.store.fetch_to(public_id, original)
-        with Image.open(original) as picture:
-            if getattr(picture, "n_frames", 1) > 1:
-                raise CannotRedact("animated pictures cannot be redacted here: reject it instead")
-            covered = redact(picture, boxes, style)
-        # Keep photographs as JPEG; everything else becomes lossless PNG.
-        as_jpeg = extension in ("jpg", "jpeg")
-        redacted = Path(scratch) / ("redacted.jpg" if as_jpeg else "redacted.png")
-        covered.save(redacted, format="JPEG" if as_jpeg else "PNG", quality=95)
+        if kind is ItemKind.VIDEO:
+            redacted = _cover_video(ctx, public_id, plan, Path(scratch))
+        else:
+            redacted = _cover_picture(ctx, public_id, extension, plan, style, Path(scratch))
         clean = sanitize_file(redacted, Path(scratch), ctx.limits, stem=public_id)
         digest, size = file_sha256(clean.path), clean.path.stat().st_size
         with ctx.sessions.begin() as session:
@@ -126,9 +127,72 @@ def redact_faces(ctx: GateContext, public_id: str, face_indexes: Iterable[int], 
             ctx.store.put(public_id, clean.path)
             item.content_sha256, item.size_bytes = digest, size
             item.mime, item.extension = clean.mime, clean.extension.lstrip(".")
+            if kind is ItemKind.VIDEO:
+                item.width, item.height, item.duration = clean.width, clean.height, clean.duration
+                item.has_audio = clean.has_audio
             move(item, ItemState.ANALYSING)
             _record(session, AuditTag.MEDIA_REDACTED, item, actor, faces=[i + 1 for i in indexes], style=style.value)
     ctx.enqueue(ANALYSE_JOB, public_id=public_id)
+
+
+def _cover_picture(ctx: GateContext, public_id: str, extension: str, boxes: list[Box], style: RedactionStyle,
+                   scratch: Path) -> Path:
+    original = scratch / f"original.{extension}"
+    ctx.store.fetch_to(public_id, original)
+    with Image.open(original) as picture:
+        if getattr(picture, "n_frames", 1) > 1:
+            raise CannotRedact("animated pictures cannot be redacted here: reject it instead")
+        covered = redact(picture, boxes, style)
+    # Keep photographs as JPEG; everything else becomes lossless PNG.
+    as_jpeg = extension in ("jpg", "jpeg")
+    redacted = scratch / ("redacted.jpg" if as_jpeg else "redacted.png")
+    covered.save(redacted, format="JPEG" if as_jpeg else "PNG", quality=95)
+    return redacted
+
+
+@dataclass(frozen=True)
+class _VideoPlan:
+    """Which rendition to cover (the largest: every channel's copy is made again from it) and where."""
+
+    key: str
+    areas: dict[int, list[Box]]
+
+
+def _video_plan(item: MediaItem, indexes: list[int], style: RedactionStyle) -> _VideoPlan:
+    if style is not RedactionStyle.FILL:
+        raise CannotRedact("faces in a video are covered with a solid fill; pixelation is for photos")
+    videos = [r for r in item.renditions if r.kind == "video"]
+    if not videos:
+        raise CannotRedact("this video has not been prepared for publishing yet: check the faces again first")
+    source = max(videos, key=lambda r: (r.width * r.height, r.id))
+    by_rendition = {r.id: r for r in item.renditions}
+    rate = Fraction(source.fps or 30).limit_denominator(1001)
+    areas: dict[int, list[Box]] = {}
+    for index in indexes:
+        face = get_face(item, index)
+        rendition = by_rendition.get(face.rendition_id)
+        if rendition is None or not face.track_boxes:
+            raise CannotRedact(f"face {index + 1} was found before tracks were kept frame by frame: "
+                               "retry the analysis, then cover it")
+        scale = (source.width / rendition.width, source.height / rendition.height)
+        for frame, boxes in track_areas([face.track_boxes], rate, scale, source.width, source.height).items():
+            areas.setdefault(frame, []).extend(boxes)
+    return _VideoPlan(store_key(item.public_id, source.sha256), areas)
+
+
+def _cover_video(ctx: GateContext, public_id: str, plan: _VideoPlan, scratch: Path) -> Path:
+    rendition = scratch / "rendition.mp4"
+    try:
+        ctx.store.fetch_to(plan.key, rendition)
+    except ItemNotFound:
+        raise CannotRedact("the prepared copy of this video is no longer in quarantine: retry the analysis") from None
+    covered = scratch / "covered.mp4"
+    try:
+        cover_video(rendition, covered, lambda frame: [(b.x, b.y, b.width, b.height)
+                                                       for b in plan.areas.get(frame, ())])
+    except RenditionError as exc:
+        raise CannotRedact(f"the video could not be covered ({exc})") from None
+    return covered
 
 
 def _original_box(item: MediaItem, face) -> Box:

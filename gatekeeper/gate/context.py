@@ -15,6 +15,7 @@ from consent_db.models import Channel
 from consent_db.timeutil import now
 from gatekeeper.faces.plugins import FaceEngine, build_engine
 from gatekeeper.media import Limits
+from gatekeeper.notify import Mailer, mailer_from_config
 from gatekeeper.publishers import default_target, publisher_for
 from gatekeeper.publishers.base import Publisher
 from gatekeeper.storage import keyring_from_config
@@ -34,6 +35,7 @@ class GateContext:
     clock: Callable[[], datetime] = now
     engine_factory: Callable[[Mapping[str, Any]], FaceEngine] = build_engine
     publisher_factory: Callable[[Mapping[str, Any]], Publisher] = publisher_for
+    mailer_factory: Callable[[Mapping[str, Any]], Mailer | None] = mailer_from_config
     _engines: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
@@ -75,3 +77,11 @@ class GateContext:
 
     def publisher(self, target: Mapping[str, Any]) -> Publisher:
         return self.publisher_factory(target)
+
+    def mailer(self) -> Mailer | None:
+        """The configured mailer, or None when notifications stay in the pages."""
+        return self.mailer_factory(self.config)
+
+    @property
+    def public_url(self) -> str:
+        return str(self.config.get("PUBLIC_URL") or "")

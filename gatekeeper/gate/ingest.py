@@ -4,30 +4,35 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
 from consent_db import audit
 from consent_db.audit import Actor, AuditTag
-from consent_db.models import Approval, ItemKind, ItemState, MediaItem, Rendition
-from consent_db.records import default_setting, list_channels
+from consent_db.models import Approval, ItemKind, ItemState, MediaItem, PersonKind, Rendition
+from consent_db.records import default_setting, list_channels, list_people
 from gatekeeper.faces.analysis import Analysis
 from gatekeeper.faces.engine import failed
 from gatekeeper.faces.gallery import Gallery
 from gatekeeper.faces.models import ModelError
 from gatekeeper.faces.plugins import PluginError
 from gatekeeper.faces.service import analyse_file, gallery_for_setting
+from gatekeeper.gate.captions import CaptionRefused, Name, check_caption
 from gatekeeper.gate.context import GateContext
+from gatekeeper.gate.errors import GateError
 from gatekeeper.gate.evaluate import refresh_state
 from gatekeeper.gate.items import ANY_SETTING, face_rows, file_sha256, get_item
 from gatekeeper.gate.lifecycle import move
 from gatekeeper.gate.renditions import RenditionError, Stored, discard, make_renditions, store_key
 from gatekeeper.job_names import JobName
 from gatekeeper.media import sanitize_file
+from gatekeeper.notify import events as notices
 
 log = logging.getLogger(__name__)
 ANALYSE_JOB = JobName.ANALYSE_ITEM
+DRAIN_JOB = JobName.DRAIN_OUTBOX  # notifications written in the gate's transactions
 
 
 def new_public_id() -> str:
@@ -35,12 +40,46 @@ def new_public_id() -> str:
     return secrets.token_hex(16)
 
 
+class UploadDetailsRefused(GateError):
+    """The caption or the list of who is in the upload cannot be kept; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class UploadDetails:
+    """What the uploader says about an upload: a caption, and who they say is in it (a suggestion only)."""
+
+    caption: str = ""
+    suggested_people: tuple[int, ...] = ()
+
+
+def checked_details(ctx: GateContext, setting_id: int | None, details: UploadDetails) -> tuple[str | None, list | None]:
+    """The caption and suggestion as they will be stored; raises UploadDetailsRefused."""
+    if not details.caption.strip() and not details.suggested_people:
+        return None, None
+    with ctx.sessions() as session:
+        setting = setting_id or default_setting(session).id
+        people = {p.id: p for p in list_people(session, setting_id=setting)}
+        children = [Name(p.first_name, p.surname) for p in people.values() if p.kind is PersonKind.CHILD]
+        try:
+            check_caption(details.caption, children)
+        except CaptionRefused as exc:
+            raise UploadDetailsRefused(str(exc)) from None
+        suggested = sorted(set(details.suggested_people))
+        unknown = [p for p in suggested if p not in people]
+        if unknown:
+            raise UploadDetailsRefused(f"there is no person {unknown[0]} in this setting")
+    return details.caption.strip() or None, suggested or None
+
+
 def receive_upload(ctx: GateContext, source: Path, *, uploader: Actor, uploader_person_id: int | None = None,
-                   setting_id: int | None) -> MediaItem:
+                   setting_id: int | None, details: UploadDetails = UploadDetails()) -> MediaItem:
     """Sanitise, quarantine and record an upload, then queue its analysis.
 
-    Raises gatekeeper.media.Refused (nothing is kept) and QuarantineError (storage failed).
+    Raises UploadDetailsRefused and gatekeeper.media.Refused (nothing is kept) and QuarantineError
+    (storage failed). The uploader's suggestion of who is in it is kept for the Manager to confirm;
+    it never identifies a face by itself.
     """
+    caption, suggested = checked_details(ctx, setting_id, details)
     public_id = new_public_id()
     with tempfile.TemporaryDirectory(dir=ctx.work_dir) as scratch:
         clean = sanitize_file(Path(source), Path(scratch), ctx.limits, stem=public_id)
@@ -56,6 +95,7 @@ def receive_upload(ctx: GateContext, source: Path, *, uploader: Actor, uploader_
                 width=clean.width, height=clean.height, duration=clean.duration, has_audio=clean.has_audio,
                 state=ItemState.RECEIVED, uploaded_by_account_id=uploader.account_id,
                 uploaded_by_person_id=uploader_person_id, device_id=uploader.device_id, received_at=ctx.clock(),
+                caption=caption, suggested_people=suggested,
             )
             session.add(item)
             move(item, ItemState.ANALYSING)
@@ -121,6 +161,7 @@ def _record_analysis(ctx: GateContext, public_id: str, stored: list[Stored], ana
         for approval in session.scalars(select(Approval).where(Approval.item_id == item.id,
                                                                Approval.revoked_at.is_(None))):
             approval.revoked_at = ctx.clock()
+        first_analysis = item.analysed_at is None
         item.faces.clear()
         item.renditions.clear()
         session.flush()
@@ -145,7 +186,11 @@ def _record_analysis(ctx: GateContext, public_id: str, stored: list[Stored], ana
                      details={"faces": sum(len(a.faces) for a in analyses), "failed": item.analysis_failed,
                               "error": item.analysis_error, "renditions": [s.profile for s in stored],
                               "cleared_channels": sorted(c for c, d in decisions.items() if d.cleared)})
+        if first_analysis:
+            notices.write(session, notices.ItemWaiting(item.setting_id, public_id), at=ctx.clock())
     discard(ctx.store, old_keys - new_keys)
+    if first_analysis:
+        ctx.enqueue(DRAIN_JOB)
 
 
 def rendition_row(entry: Stored, analysis: Analysis, at) -> Rendition:
@@ -163,6 +208,8 @@ def analysis_gave_up(ctx: GateContext, public_id: str, error: str) -> None:
         item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
         if item.state is not ItemState.ANALYSING:
             return
+        if item.analysed_at is None:
+            notices.write(session, notices.ItemWaiting(item.setting_id, public_id), at=ctx.clock())
         item.analysis_failed = True
         item.analysis_error = f"analysis could not run ({error}); fix the cause and press retry"
         item.faces.clear()
@@ -170,3 +217,4 @@ def analysis_gave_up(ctx: GateContext, public_id: str, error: str) -> None:
         refresh_state(session, item, ctx.clock())
         audit.record(session, AuditTag.MEDIA_HELD, actor_label="system", subject=f"media:{public_id}",
                      setting_id=item.setting_id, details={"failed": True, "error": item.analysis_error})
+    ctx.enqueue(DRAIN_JOB)

@@ -74,7 +74,8 @@ def face_rows(analysis: Analysis, *, first_index: int = 0) -> list[MediaFace]:
         MediaFace(
             index=first_index + face.index, x=face.box.x, y=face.box.y, width=face.box.width, height=face.box.height,
             score=float(face.score), frame_time=face.frame_time, track=face.track,
-            times=list(face.times) or None, engine_status=face.status.value, engine_reason=face.reason,
+            times=list(face.times) or None, track_boxes=[list(b) for b in face.boxes] or None,
+            engine_status=face.status.value, engine_reason=face.reason,
             engine_person_id=face.person_id if face.status is FaceStatus.IDENTIFIED else None,
             distance=face.distance, margin=face.margin,
         )

@@ -25,12 +25,14 @@ from gatekeeper.gate.items import ANY_SETTING, file_sha256, get_item
 from gatekeeper.gate.lifecycle import is_open
 from gatekeeper.gate.renditions import RenditionError, rendition_for, store_key, verify_rendition
 from gatekeeper.media.base import Kind
+from gatekeeper.notify import events as notices
 from gatekeeper.job_names import JobName
 from gatekeeper.publishers.base import PublishedRef, Publisher, new_object_name
 from gatekeeper.storage.base import ItemNotFound
 
 log = logging.getLogger(__name__)
 PUBLISH_JOB = JobName.PUBLISH_ITEM
+DRAIN_JOB = JobName.DRAIN_OUTBOX  # the notices written with a publication or a takedown
 LIVE = (PublicationState.INTENT, PublicationState.PUBLISHED)
 STALE_INTENT = timedelta(minutes=2)
 
@@ -158,6 +160,7 @@ def complete_publication(ctx: GateContext, publication_id: int) -> None:
                                     content_type=publication.content_type, caption=caption)
         _remember_remote(ctx, publication_id, ref)
     _confirm(ctx, publication_id, public_id, publisher)
+    ctx.enqueue(DRAIN_JOB)
 
 
 def checked_caption(session: Session, item: MediaItem) -> str | None:
@@ -200,6 +203,7 @@ def _confirm(ctx: GateContext, publication_id: int, public_id: str, publisher: P
             return
         publication.state = PublicationState.PUBLISHED
         publication.published_at = ctx.clock()
+        notices.write(session, notices.ItemPublished(item.setting_id, publication.id), at=ctx.clock())
         audit.record(session, AuditTag.MEDIA_PUBLISHED, actor_label="system", subject=f"media:{public_id}",
                      setting_id=item.setting_id, details={"channel": channel.slug, "object": publication.object_name})
 
@@ -222,6 +226,9 @@ def end_publication(session: Session, item: MediaItem, publication: Publication,
     tag = AuditTag.MEDIA_TAKEN_DOWN if state is PublicationState.TAKEN_DOWN else AuditTag.MEDIA_PUBLISH_ABANDONED
     audit.record(session, tag, **actor.fields(), subject=f"media:{item.public_id}", setting_id=item.setting_id,
                  details={"channel": channel.slug, "object": publication.object_name, "reason": reason})
+    # The Manager knows of their own takedowns; those the consent rules made are news to them.
+    if state is PublicationState.TAKEN_DOWN and actor == audit.SYSTEM:
+        notices.write(session, notices.ItemTakenDown(item.setting_id, publication.id), at=ctx.clock())
 
 
 def complete_stale_intents(ctx: GateContext) -> int:

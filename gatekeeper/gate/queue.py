@@ -79,6 +79,8 @@ class ItemDetail:
     history: tuple[dict, ...] = field(default_factory=tuple)
     shown_as: str = "photo"  # the kind of the rendition: an animated picture is shown as a video
     renditions: tuple[dict, ...] = ()
+    # Who the uploader said is in it: (person id, name) pairs to confirm face by face; never an identification.
+    suggested: tuple[tuple[int, str], ...] = ()
 
     @property
     def view_faces(self) -> tuple[FaceView, ...]:
@@ -104,6 +106,7 @@ class UploadStatus:
     kind: str
     received_at: datetime
     status: str  # plain words for the practitioner
+    state: str = ""  # the item's state, for pages that update themselves
 
 
 def _published_on(session, item_ids: list[int]) -> dict[int, list[str]]:
@@ -299,11 +302,23 @@ def item_detail(ctx: GateContext, public_id: str, *, setting_id: int | None) -> 
             shown_as=shown.kind if shown else item.kind.value,
             renditions=tuple({"profile": r.profile, "kind": r.kind, "width": r.width, "height": r.height,
                               "duration": r.duration, "frames": r.frames, "fps": r.fps,
-                              "notes": tuple(r.notes or ())} for r in item.renditions))
+                              "notes": tuple(r.notes or ())} for r in item.renditions),
+            suggested=_suggested(session, item))
 
 
-def my_uploads(ctx: GateContext, *, account_id: int, setting_id: int, limit: int = 100) -> list[UploadStatus]:
-    """A practitioner's own uploads with their state in plain words (no faces, no consent details)."""
+def _suggested(session, item: MediaItem) -> tuple[tuple[int, str], ...]:
+    ids = [int(p) for p in item.suggested_people or ()]
+    if not ids:
+        return ()
+    people = session.scalars(select(Person).where(Person.id.in_(ids), Person.setting_id == item.setting_id)
+                             .order_by(Person.first_name, Person.id))
+    return tuple((p.id, p.full_name) for p in people)
+
+
+def my_uploads(ctx: GateContext, *, account_id: int, setting_id: int, limit: int = 100,
+               oldest_first: bool = False) -> list[UploadStatus]:
+    """A practitioner's latest uploads (up to limit) with their state in plain words (no faces, no consent
+    details), newest first or oldest first."""
     entries = list_queue(ctx, setting_id=setting_id, uploader_account_id=account_id, limit=limit,
                          include_purged=True)
     result = []
@@ -313,7 +328,9 @@ def my_uploads(ctx: GateContext, *, account_id: int, setting_id: int, limit: int
         else:
             words = {"held": "waiting for the Manager to check who is in it",
                      "purged": "not published: the Manager rejected it, so it was deleted"}.get(entry.state, entry.state_words)
-        result.append(UploadStatus(entry.public_id, entry.kind, entry.received_at, words))
+        result.append(UploadStatus(entry.public_id, entry.kind, entry.received_at, words, entry.state))
+    if oldest_first:
+        result.sort(key=lambda upload: (upload.received_at, upload.public_id))
     return result
 
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Iterable
+from fractions import Fraction
+from typing import Iterable, Sequence
 
 from PIL import Image, ImageDraw
 
@@ -46,3 +47,41 @@ def redact(image: Image.Image, boxes: Iterable[Box], style: RedactionStyle = Red
         else:
             draw.rectangle((corners[0], corners[1], corners[2] - 1, corners[3] - 1), fill=FILL)
     return result
+
+
+# A track is covered one frame beyond its first and last sighting too: a face half-turned into
+# view is still someone's face.
+TRACK_MARGIN_FRAMES = 1
+
+
+def track_areas(tracks: Iterable[Sequence[Sequence[float]]], rate: Fraction, scale: tuple[float, float],
+                width: int, height: int) -> dict[int, list[Box]]:
+    """Frame number -> the enlarged boxes to fill in it, for tracks given as (time, x, y, w, h) sightings.
+
+    Boxes are scaled into the covered video's pixels; frames between two sightings of a track (the
+    detector missed it there) get a box moved evenly from one sighting to the next.
+    """
+    sx, sy = scale
+    areas: dict[int, list[Box]] = {}
+    for sightings in tracks:
+        by_frame = {}
+        for time, x, y, w, h in sightings:
+            by_frame[round(float(time) * rate)] = (x * sx, y * sy, w * sx, h * sy)
+        frames = sorted(by_frame)
+        if not frames:
+            continue
+        for first, second in zip(frames, frames[1:] + [None]):
+            steps = 1 if second is None else second - first
+            for step in range(steps):
+                a = by_frame[first]
+                b = a if second is None else by_frame[second]
+                t = step / steps
+                box = Box(*(int(round(p + (q - p) * t)) for p, q in zip(a, b)))
+                areas.setdefault(first + step, []).append(enlarge(box, ENLARGE_FACTOR, width, height))
+        for frame in range(frames[0] - TRACK_MARGIN_FRAMES, frames[0]):
+            areas.setdefault(frame, []).append(enlarge(Box(*(int(round(v)) for v in by_frame[frames[0]])),
+                                                       ENLARGE_FACTOR, width, height))
+        for frame in range(frames[-1] + 1, frames[-1] + 1 + TRACK_MARGIN_FRAMES):
+            areas.setdefault(frame, []).append(enlarge(Box(*(int(round(v)) for v in by_frame[frames[-1]])),
+                                                       ENLARGE_FACTOR, width, height))
+    return areas

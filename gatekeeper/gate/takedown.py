@@ -11,7 +11,7 @@ from consent_db.models import Channel, ItemState, MediaItem, Publication, Public
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.evaluate import decide_item, refresh_state
 from gatekeeper.gate.items import ANY_SETTING, get_item, may_show
-from gatekeeper.gate.publishing import LIVE, end_publication, stored_ref
+from gatekeeper.gate.publishing import DRAIN_JOB, LIVE, end_publication, stored_ref
 from gatekeeper.publishers.base import TakeBack
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ def take_down_publication(ctx: GateContext, publication_id: int, *, reason: str 
             # Nothing on a server to delete: the Manager must hear that the copies already sent stay out.
             reason = f"{reason}; {NOT_RECALLED}"
         end_publication(session, item, publication, state, reason, ctx, actor)
-        return True
+    ctx.enqueue(DRAIN_JOB)
+    return True
 
 
 def sweep(ctx: GateContext, *, person_id: int | None = None) -> SweepReport:

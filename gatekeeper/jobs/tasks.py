@@ -7,6 +7,7 @@ from flask import Flask
 
 from gatekeeper.app.context import gate_context
 from gatekeeper.app.drain import drain
+from gatekeeper.app.notifications import send_daily_digests
 from gatekeeper.app.uploads import remove_abandoned as remove_abandoned_uploads
 from gatekeeper.gate.errors import NotCleared, SentInIssues
 from gatekeeper.gate.ingest import analyse_item as run_analysis
@@ -74,6 +75,7 @@ def minute_sweep(app: Flask) -> None:
         if safety_sweep_due(int(context.clock().timestamp() // 60), app.config["SAFETY_SWEEP_MINUTES"]):
             sweep(context)
         purge(context)
+        send_daily_digests(context)
     finally:
         # Even while a channel is down and its takedowns fail, lost analyses are still found.
         recover_after_crashes(app)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gatekeeper.web import (auth, branding, current, devices, errors, health, media, nav, parents, password_reset,
-                            security, staff, trust, uploads)
+from gatekeeper.web import (auth, branding, current, devices, errors, health, media, nav, notifications, parents,
+                            password_reset, security, staff, trust, uploads)
 from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people, queue
 from gatekeeper.web.manager import devices as manager_devices
 from gatekeeper.web.services import mail, throttle
@@ -26,6 +26,7 @@ BLUEPRINTS = (
     manager_devices.bp,
     accounts.bp,
     audit.bp,
+    notifications.bp,
 )
 
 
@@ -39,5 +40,6 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     nav.init_app(app)
     branding.init_app(app)
+    notifications.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -18,6 +18,7 @@ NAV: dict[Role, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     Role.STAFF: (
         ("staff.upload", "Upload", ("staff.upload",)),
         ("staff.my_uploads", "My uploads", ("staff.my_uploads",)),
+        ("staff.my_consent", "My consent", ("staff.my_consent",)),
     ),
     Role.PARENT: (("parents.family", "My children", ("parents",)),),
 }

@@ -11,7 +11,10 @@ from consent_db.models import Decision, Role
 from consent_db.timeutil import now
 from gatekeeper.app import consent as consent_service
 from gatekeeper.app import policy
-from gatekeeper.app.context import unit_of_work
+from gatekeeper.app import family_photos
+from gatekeeper.app.context import gate_context, unit_of_work
+from gatekeeper.gate.access import item_chunks
+from gatekeeper.gate.errors import NotInQuarantine, UnknownItem
 from gatekeeper.database import transaction
 from gatekeeper.web.current import principal, require_role
 from gatekeeper.web.forms import sentence
@@ -101,3 +104,30 @@ def download(child_id: int):
             abort(404)
     return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename=child-{child_id}-data.json"})
+
+
+def _ctx():
+    return gate_context(current_app._get_current_object())
+
+
+@bp.get("/photos/<int:publication_id>")
+def photo(publication_id: int):
+    try:
+        found = family_photos.family_photo(_ctx(), principal(), publication_id)
+    except (UnknownItem, policy.PolicyError):
+        abort(404)
+    return render_template("parents/photo.html", photo=found)
+
+
+@bp.get("/photos/<int:publication_id>/file")
+def photo_file(publication_id: int):
+    ctx = _ctx()
+    try:
+        found = family_photos.family_photo(ctx, principal(), publication_id)
+        body = item_chunks(ctx, found.key, expected=found.size)
+    except (UnknownItem, NotInQuarantine, policy.PolicyError):
+        abort(404)
+    response = Response(body, mimetype=found.mime, direct_passthrough=True)
+    response.content_length = found.size
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

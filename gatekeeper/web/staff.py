@@ -6,17 +6,22 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
-from consent_db.models import Role
+from consent_db import records
+from consent_db.models import Decision, Role
+from gatekeeper.app import consent as consent_service
 from gatekeeper.app import media, policy, uploads
-from gatekeeper.app.context import gate_context
+from gatekeeper.app.context import gate_context, unit_of_work
+from gatekeeper.gate.ingest import UploadDetails, UploadDetailsRefused
 from gatekeeper.media import Refused
 from gatekeeper.storage import chunks
 from gatekeeper.storage.base import QuarantineError
 from gatekeeper.web.current import principal, require_role, signed_in
+from gatekeeper.web.forms import sentence
 from gatekeeper.web.security import allow_large_body
+from gatekeeper.web.services import family
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(require_role(Role.STAFF))
@@ -25,7 +30,23 @@ RECEIVED = "Received. It is being checked now; see “My uploads” for what hap
 STORAGE_DOWN = "The file could not be stored just now; nothing was kept. Please try again in a few minutes."
 
 
-def _receive(upload: FileStorage) -> tuple[dict, int]:
+def _details() -> UploadDetails:
+    """The caption and "who is in this" sent with the file (a form, or the JSON of a chunked upload);
+    a malformed person id is a 400."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict):
+        caption, raw = body.get("caption") or "", body.get("people") or []
+        if not isinstance(caption, str) or not isinstance(raw, list):
+            abort(400, description="Send the caption as text and the people as a list.")
+        raw = [str(value) for value in raw]
+    else:
+        caption, raw = request.form.get("caption", ""), request.form.getlist("person")
+    if not all(value.strip().isdigit() for value in raw):
+        abort(400, description="Choose people from the list.")
+    return UploadDetails(caption=caption[:2000], suggested_people=tuple(int(value) for value in raw))
+
+
+def _receive(upload: FileStorage, details: UploadDetails) -> tuple[dict, int]:
     """Store one uploaded file through the gate; returns the answer for that file and its status."""
     name = upload.filename or "file"
     ctx = gate_context(current_app._get_current_object())
@@ -33,7 +54,9 @@ def _receive(upload: FileStorage) -> tuple[dict, int]:
         source = Path(scratch) / "upload"
         upload.save(source)
         try:
-            item = media.upload(ctx, principal(), source, uploader_person_id=g.account.person_id)
+            item = media.upload(ctx, principal(), source, uploader_person_id=g.account.person_id, details=details)
+        except UploadDetailsRefused as exc:
+            return {"name": name, "ok": False, "message": f"Not accepted: {sentence(exc)}"}, 422
         except Refused as exc:
             return {"name": name, "ok": False, "message": f"Not accepted: {exc.reason}"}, 422
         except QuarantineError:
@@ -44,8 +67,10 @@ def _receive(upload: FileStorage) -> tuple[dict, int]:
 
 def _page(results: list, error: str | None = None, status: int = 200):
     config = current_app.config
-    return render_template("staff/upload.html", results=results, error=error, limit=config["MAX_UPLOAD_BYTES"],
-                           form_limit=config["UPLOAD_FORM_MAX_BYTES"], chunk_bytes=config["UPLOAD_CHUNK_BYTES"]), status
+    choices = media.upload_choices(gate_context(current_app._get_current_object()), principal())
+    return render_template("staff/upload.html", results=results, error=error, people=choices,
+                           limit=config["MAX_UPLOAD_BYTES"], form_limit=config["UPLOAD_FORM_MAX_BYTES"],
+                           chunk_bytes=config["UPLOAD_CHUNK_BYTES"]), status
 
 
 @bp.get("/upload")
@@ -59,12 +84,13 @@ def upload_file():
     if request.accept_mimetypes.best == "application/json":
         if len(files) != 1:
             return jsonify(ok=False, message="Send one file per request."), 400
-        answer, status = _receive(files[0])
+        answer, status = _receive(files[0], _details())
         return jsonify(answer), status
     # Without JavaScript the form posts every chosen file at once; each still gets its own answer.
     if not files:
         return _page([], "Choose at least one photo or video.", 400)
-    answers = [_receive(f) for f in files]
+    details = _details()
+    answers = [_receive(f, details) for f in files]
     return _page([a for a, _ in answers], status=200 if all(s == 201 for _, s in answers) else 422)
 
 
@@ -140,9 +166,12 @@ def start_upload():
         return jsonify(ok=False, error="Send the file's name, size (bytes) and type as JSON."), 400
     try:
         found = uploads.start(gate_context(current_app._get_current_object()), principal(),
-                              name=str(body.get("name") or ""), size=body["size"], mime=str(body.get("type") or ""))
+                              name=str(body.get("name") or ""), size=body["size"], mime=str(body.get("type") or ""),
+                              details=_details())
     except (chunks.ChunkError, policy.PolicyError) as exc:
         return _refusal(exc)
+    except UploadDetailsRefused as exc:
+        return jsonify(ok=False, error=f"Not accepted: {sentence(exc)}"), 422
     return _progress(found, 201)
 
 
@@ -174,9 +203,12 @@ def upload_progress(upload_id: str):
 def finish_upload(upload_id: str):
     ctx = gate_context(current_app._get_current_object())
     try:
-        info, item = uploads.finish(ctx, principal(), upload_id, uploader_person_id=g.account.person_id)
+        info, item = uploads.finish(ctx, principal(), upload_id, uploader_person_id=g.account.person_id,
+                                    details=_details())
     except (chunks.ChunkError, policy.PolicyError) as exc:
         return _refusal(exc)
+    except UploadDetailsRefused as exc:
+        return jsonify(ok=False, message=f"Not accepted: {sentence(exc)}"), 422
     except Refused as exc:
         return jsonify(ok=False, message=f"Not accepted: {exc.reason}"), 422
     except QuarantineError:
@@ -194,12 +226,27 @@ def cancel_upload(upload_id: str):
     return "", 204
 
 
+def _oldest_first() -> bool:
+    return request.args.get("order") == "oldest"
+
+
 @bp.get("/uploads", endpoint="my_uploads")
 def my_uploads_page():
     ctx = gate_context(current_app._get_current_object())
-    rows = media.my_uploads(ctx, principal())
+    rows = media.my_uploads(ctx, principal(), oldest_first=_oldest_first())
     live = {e.public_id for e in media.list_queue(ctx, principal())}
-    return render_template("staff/uploads.html", rows=rows, live=live)
+    return render_template("staff/uploads.html", rows=rows, live=live, oldest_first=_oldest_first())
+
+
+@bp.get("/uploads.json", endpoint="my_uploads_json")
+def my_uploads_json():
+    """The statuses the My uploads page polls, so it updates without a reload."""
+    rows = media.my_uploads(gate_context(current_app._get_current_object()), principal(), oldest_first=_oldest_first())
+    response = jsonify(order="oldest" if _oldest_first() else "newest",
+                       uploads=[{"id": r.public_id, "kind": r.kind, "state": r.state, "status": r.status,
+                                 "received_at": r.received_at.isoformat()} for r in rows])
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 def _on_tablet() -> bool:
     return signed_in(Role.STAFF) and policy.on_registered_tablet(principal())
@@ -207,3 +254,31 @@ def _on_tablet() -> bool:
 
 allow_large_body("staff.upload_file", "UPLOAD_FORM_MAX_BYTES", _on_tablet)
 allow_large_body("staff.put_chunk", "UPLOAD_CHUNK_BYTES", _on_tablet)
+@bp.get("/consent")
+def my_consent():
+    return _consent_page()
+
+
+def _consent_page(error: str | None = None, status: int = 200):
+    try:
+        summary = consent_service.own_consent(unit_of_work(current_app._get_current_object()), principal())
+    except policy.NoStaffRecord as exc:
+        return render_template("staff/consent.html", summary=None, error=sentence(exc)), 404
+    return render_template("staff/consent.html", summary=summary, error=error), status
+
+
+@bp.post("/consent")
+def decide_own():
+    decision = request.form.get("decision", "")
+    if decision not in (Decision.GRANT.value, Decision.REFUSE.value):
+        abort(400, description="Choose to give or withdraw consent.")
+    try:
+        purpose = family.parse_purpose(request.form.get("purpose", ""))
+        consent_service.decide_for_self(unit_of_work(current_app._get_current_object()), principal(), purpose, decision)
+    except policy.NoStaffRecord as exc:
+        return _consent_page(sentence(exc), 404)
+    except (family.FamilyError, policy.PolicyError, records.RecordsError) as exc:
+        return _consent_page(sentence(exc), 400)
+    flash("Thank you: your consent is recorded." if decision == Decision.GRANT.value else
+          "Your consent is withdrawn. Anything already published that shows you is being taken down now.", "info")
+    return redirect(url_for(".my_consent"))

@@ -60,7 +60,7 @@ def invite():
                         f"{name or 'The setting'} invites you to its Photo Gatekeeper, where photos are published "
                         f"only with consent. Set your password here (the link works once):\n\n{link}\n")
         except mail.MailError as exc:
-            return _page(sentence(exc), 200, link=link)
+            return _page(f"{sentence(exc)} Hand the link over instead.", 200, link=link)
         return _page(sent_to=invited.email)
     return _page(link=link)
 

@@ -46,3 +46,30 @@ def test_redaction_does_not_change_the_picture_it_was_given():
 def test_an_empty_box_is_skipped():
     original = noisy_picture()
     assert redact(original, [Box(150, 150, 0, 0)]).tobytes() == original.tobytes()
+
+
+def test_a_track_is_covered_in_every_frame_between_its_sightings_and_one_beyond_each_end():
+    from fractions import Fraction
+
+    from gatekeeper.gate.redaction import track_areas
+
+    # Seen at frames 2 and 6 (10 fps) moving right; the detector missed frames 3 to 5.
+    areas = track_areas([[(0.2, 10, 10, 20, 20), (0.6, 50, 10, 20, 20)]], Fraction(10), (1.0, 1.0), 200, 100)
+    assert sorted(areas) == [1, 2, 3, 4, 5, 6, 7]
+    lefts = [areas[f][0].x for f in range(2, 7)]
+    assert lefts == sorted(lefts) and lefts[0] < lefts[-1]
+    for frame in range(2, 7):
+        [box] = areas[frame]
+        assert box.width >= 20 * 1.5 and box.height >= 20 * 1.5  # enlarged around the face
+
+
+def test_track_boxes_are_scaled_into_the_covered_videos_pixels_and_clipped_to_it():
+    from fractions import Fraction
+
+    from gatekeeper.gate.redaction import track_areas
+
+    areas = track_areas([[(0.0, 90, 40, 10, 10)]], Fraction(25), (2.0, 2.0), 200, 100)
+    [box] = areas[0]
+    assert box.x + box.width == 200 and box.y + box.height <= 100  # grown past the edge, then clipped
+    assert box.x < 180 < box.x + box.width  # the face's centre (190, 90) after scaling is inside
+    assert track_areas([[]], Fraction(25), (1.0, 1.0), 200, 100) == {}
