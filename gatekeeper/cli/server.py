@@ -15,8 +15,8 @@ from gatekeeper import certificates, lan_server
 from gatekeeper import config as config_module
 from gatekeeper import doctor as doctor_module
 from gatekeeper.app import setting_details
-from gatekeeper.config import ConfigError
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
+from gatekeeper.config import ConfigError
 from gatekeeper.database import session_factory, transaction
 from gatekeeper.instance import create_secrets
 from gatekeeper.jobs.priority import lower_priority

@@ -11,10 +11,10 @@ from consent_db import accounts, records
 from consent_db.models import Guardian, PersonKind
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
+from gatekeeper.web.branding import service_title, setting_name
 from gatekeeper.web.current import actor
 from gatekeeper.web.forms import int_field, sentence
 from gatekeeper.web.manager import manager_blueprint, setting_id
-from gatekeeper.web.branding import service_title, setting_name
 from gatekeeper.web.services import account_admin, invitations, mail, recovery
 from gatekeeper.web.services.passwords import hasher_for
 from gatekeeper.web.services.public_links import NoPublicUrl, public_link
