@@ -15,6 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consent_db import accounts, audit, migrate, records
 from consent_db.models import Channel
+from gatekeeper import certificates
+from gatekeeper.app import setting_details
 from gatekeeper.database import session_factory
 from gatekeeper.jobs.backends import JobsMisconfigured, backend_for
 from gatekeeper.jobs.heartbeat import needs_worker, seconds_since_beat
@@ -219,27 +221,25 @@ def check_channel_leftovers(app: Flask) -> Finding:
 
 def check_public_url(app: Flask) -> Finding:
     """PUBLIC_URL is set, and its scheme fits what is served and the session cookie's Secure flag."""
-    from gatekeeper.app.setting_details import SettingError, check_public_url as parse, is_loopback
-
     url = (app.config.get("PUBLIC_URL") or "").strip()
     if not url:
         return Finding("public URL", True, "PUBLIC_URL is not set: invitation and password-reset links (and their "
                        "QR codes) cannot be made; set it with 'gatekeeper settings --public-url "
                        "https://NAME.local:8443'", warning=True)
     try:
-        parse(url)
-    except SettingError as exc:
+        setting_details.check_public_url(url)
+    except setting_details.SettingError as exc:
         return Finding("public URL", False, f"PUBLIC_URL: {exc}")
     scheme = urlsplit(url).scheme
     served_https = bool(app.config.get("HTTPS"))
     if scheme == "http" and served_https:
         return Finding("public URL", False, f"PUBLIC_URL {url} is http:// but this service serves HTTPS: "
                        "set it to the https:// address ('gatekeeper settings --public-url')")
-    if scheme == "http" and app.config.get("SESSION_COOKIE_SECURE") and not is_loopback(url):
+    if scheme == "http" and app.config.get("SESSION_COOKIE_SECURE") and not setting_details.is_loopback(url):
         return Finding("public URL", False, f"PUBLIC_URL {url} is http:// but the session cookie is Secure: "
                        "browsers reaching it by that address drop the cookie and every sign-in fails; serve HTTPS "
                        "('gatekeeper serve --https') and use its https:// address")
-    if is_loopback(url):
+    if setting_details.is_loopback(url):
         return Finding("public URL", True, f"PUBLIC_URL {url} is this machine only: invitation links and QR codes "
                        "would open on the phone itself; use an address other devices reach", warning=True)
     if scheme == "https" and not served_https and not int(app.config.get("TRUSTED_PROXY_HOPS") or 0):
@@ -251,8 +251,6 @@ def check_public_url(app: Flask) -> Finding:
 
 def check_https_certificate(app: Flask) -> Finding:
     """With HTTPS served: the instance's certificate exists, covers PUBLIC_URL's host and is not near expiry."""
-    from gatekeeper import certificates
-
     if not app.config.get("HTTPS"):
         return Finding("https certificate", True, "HTTPS is not served by this process ('gatekeeper serve --https')")
     cert_path, _ = certificates.server_files(Path(app.config["INSTANCE_PATH"]))

@@ -16,10 +16,10 @@ from gatekeeper import certificates, lan_server
 from gatekeeper import config as config_module
 from gatekeeper import doctor as doctor_module
 from gatekeeper.app import setting_details
-from gatekeeper.config import ConfigError
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.app.context import gate_context
 from gatekeeper.app.uploads import remove_abandoned as remove_abandoned_uploads
+from gatekeeper.config import ConfigError
 from gatekeeper.database import session_factory, transaction
 from gatekeeper.instance import LEGACY_INSTANCE_ID, create_secrets, write_instance_id
 from gatekeeper.jobs.priority import lower_priority
@@ -85,7 +85,11 @@ def _ask(text: str, default: str | None, check):
         except (setting_details.SettingError, accounts.AccountError, records.RecordsError) as exc:
             raise click.UsageError(str(exc)) from None
 
-    return click.prompt(text, default=default, value_proc=value_proc)
+    return click.prompt(text, default=default, value_proc=value_proc, show_default=bool(default))
+
+
+def _url_or_none(value: str) -> str | None:
+    return setting_details.check_public_url(value) if value.strip() else None
 
 
 def _check_name(value: str) -> str:
@@ -120,8 +124,8 @@ def init(instance: str, manager_email: str | None, setting_name: str | None, pub
     if public_url is not None:
         public_url = _checked(setting_details.check_public_url, public_url)
     elif asking:
-        public_url = _ask("Public URL (where tablets and parents reach this box)", _suggested_url(),
-                          setting_details.check_public_url)
+        public_url = _ask(f"Public URL where tablets and parents reach this box, e.g. {_suggested_url()} "
+                          "(Enter: none for now)", "", _url_or_none)
     made_keys = create_secrets(folder)
     if public_url is not None:
         try:

@@ -12,8 +12,8 @@ from consent_db.audit import AuditTag
 from consent_db.models import Role, SessionStage
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
-from gatekeeper.web.current import SESSION_KEY, actor, safe_next
 from gatekeeper.web.branding import service_title, setting_name
+from gatekeeper.web.current import SESSION_KEY, actor, safe_next
 from gatekeeper.web.services import mail, recovery, sessions, throttle, two_factor
 from gatekeeper.web.services import signin as signin_service
 from gatekeeper.web.services.passwords import hasher_for

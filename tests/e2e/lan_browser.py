@@ -41,7 +41,7 @@ def main() -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
         try:
-            page.goto(f"{args.https}/device")
+            page.goto(f"{args.https}/device", timeout=120_000)
             seen["untrusted"] = "loaded"
         except Error as exc:
             seen["untrusted"] = str(exc).splitlines()[0]
@@ -50,6 +50,9 @@ def main() -> int:
         trust(Path(args.authority), home)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+        # A CI machine's cores are shared with the server, its job threads and other tests.
+        context.set_default_timeout(120_000)
+        context.set_default_navigation_timeout(120_000)
         page = context.new_page()
         # Typed as a person would, over plain HTTP: sent on to HTTPS.
         response = page.goto(f"{args.plain}/device")
@@ -68,7 +71,7 @@ def main() -> int:
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{args.https}/staff/upload")
         page.locator("#library").set_input_files([args.photo])
-        page.locator("#upload-list .state-received").first.wait_for(timeout=60_000)
+        page.locator("#upload-list .state-received").first.wait_for(timeout=180_000)
         seen["received"] = page.locator("#upload-list .state-received").count()
         page.screenshot(path=f"{args.shots}/lan-02-uploaded.png")
         seen["cookies_secure"] = all(c["secure"] for c in context.cookies())

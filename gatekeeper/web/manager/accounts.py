@@ -9,9 +9,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from consent_db import account_admin, accounts, invitations, records, recovery
 from gatekeeper.app import accounts as account_service
 from gatekeeper.app.context import unit_of_work
+from gatekeeper.web.branding import service_title, setting_name
 from gatekeeper.web.current import principal
 from gatekeeper.web.forms import int_field, sentence
-from gatekeeper.web.branding import service_title, setting_name
 from gatekeeper.web.manager import manager_blueprint
 from gatekeeper.web.services import mail
 from gatekeeper.web.services import recovery as notices

@@ -82,6 +82,14 @@ def test_init_at_a_terminal_asks_and_asks_again_after_a_bad_answer(tmp_path, mon
     assert "first Manager: oak@tree.test" in result.output
 
 
+def test_at_a_terminal_the_public_url_can_be_left_for_later(tmp_path, monkeypatch):
+    monkeypatch.setattr(server_cli, "_asking", lambda: True)
+    result = run("init", "--instance", str(tmp_path / "instance"), input="\n\n\n")
+    assert result.exit_code == 0, result.output
+    assert "setting: Our setting; public URL: (not set)" in result.output and "no public URL is set" in result.output
+    assert not (tmp_path / "instance" / "config.toml").exists()
+
+
 @pytest.mark.parametrize("option, value, words", [
     ("--setting-name", "   ", "must not be empty"),
     ("--manager-email", "boss at acorns", "is not an email address"),
