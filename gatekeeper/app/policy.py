@@ -58,6 +58,7 @@ class Action(StrEnum):
     AUDIT_READ = "audit:read"
     INSTANCE_ADMIN = "instance:admin"  # init, serve, worker, doctor, key rotation, purge
     MEDIA_TOOLS = "media:tools"  # sanitise or scan a file on the machine itself
+    DISPLAY_SHOW = "display:show"  # a paired entrance display showing its channel's slideshow
 
 
 _ANY = frozenset(Role)
@@ -87,6 +88,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.AUDIT_READ: _OFFICE,
     Action.INSTANCE_ADMIN: frozenset({Role.OPERATOR}),
     Action.MEDIA_TOOLS: frozenset({Role.OPERATOR}),
+    Action.DISPLAY_SHOW: frozenset({Role.DEVICE}),
 }
 
 # Every web endpoint, by Flask endpoint name.
@@ -116,10 +118,18 @@ ROUTES: dict[str, Action] = {
     "manager_audit.verify": Action.AUDIT_READ,
     "manager_channels.add_channel": Action.CHANNELS_WRITE,
     "manager_channels.channels": Action.CHANNELS_READ,
+    "manager_channels.channel": Action.CHANNELS_READ,
+    "manager_channels.check": Action.CHANNELS_READ,
+    "manager_channels.set_target": Action.CHANNELS_WRITE,
+    "manager_channels.set_side": Action.CHANNELS_WRITE,
+    "display.show": Action.DISPLAY_SHOW,
+    "display.slides": Action.DISPLAY_SHOW,
+    "display.picture": Action.DISPLAY_SHOW,
     "manager_consent.objection": Action.CONSENT_RECORD,
     "manager_consent.paper_form": Action.CONSENT_RECORD,
     "manager_devices.list_devices": Action.DEVICES_MANAGE,
     "manager_devices.pairing_code": Action.DEVICES_MANAGE,
+    "manager_devices.display_code": Action.DEVICES_MANAGE,
     "manager_devices.rename": Action.DEVICES_MANAGE,
     "manager_devices.revoke": Action.DEVICES_MANAGE,
     "manager_enrolment.reference_photo": Action.FACES_ENROL,
@@ -148,6 +158,7 @@ ROUTES: dict[str, Action] = {
     "parents.decide": Action.FAMILY_DECIDE,
     "parents.download": Action.FAMILY_READ,
     "parents.family": Action.FAMILY_READ,
+    "parents.gallery_file": Action.FAMILY_READ,
     "parents.withdraw_all": Action.FAMILY_DECIDE,
     "staff.my_uploads": Action.QUEUE_READ,
     "staff.upload": Action.MEDIA_UPLOAD,
@@ -182,6 +193,11 @@ COMMANDS: dict[str, Action] = {
     "guardians list": Action.GUARDIANS_READ,
     "channels add": Action.CHANNELS_WRITE,
     "channels list": Action.CHANNELS_READ,
+    "channels kinds": Action.CHANNELS_READ,
+    "channels set-target": Action.CHANNELS_WRITE,
+    "channels set-size": Action.CHANNELS_WRITE,
+    "channels check": Action.CHANNELS_READ,
+    "channels status": Action.CHANNELS_READ,
     "consent set": Action.CONSENT_RECORD,
     "consent show": Action.CONSENT_READ,
     "audit verify": Action.AUDIT_READ,

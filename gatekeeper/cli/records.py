@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from consent_db import importing, migrate, records
 from consent_db.models import GivenBy, Method, Person, Setting
 from consent_db.verdicts import Verdict
-from gatekeeper.app import channels as channel_service
 from gatekeeper.app import consent as consent_service
 from gatekeeper.app import people as people_service
 from gatekeeper.app.context import gate_context, unit_of_work
@@ -204,40 +203,6 @@ def guardians_list(instance, setting, child_id, as_json) -> None:
     emit(data, as_json, lambda rows: "\n".join(
         f"{g['id']:>5}  {g['name']} <{g['email']}>{'' if g['parental_responsibility'] else '  (no PR)'}" for g in rows
     ) or "no guardians recorded")
-
-
-# --- channels -----------------------------------------------------------------------------------
-
-@click.group()
-def channels() -> None:
-    """The setting's official channels."""
-
-
-@channels.command("add")
-@instance_option
-@setting_option
-@click.argument("slug")
-@click.option("--name", required=True)
-@click.option("--description", required=True, help="Plain English, shown to parents when they decide.")
-@json_option
-def channels_add(instance, setting, slug, name, description, as_json) -> None:
-    """Add an official channel (its publishing target is configured later)."""
-    with operator_for(instance, setting) as op:
-        channel = channel_service.add_channel(op.uow(), op.principal, slug=slug, name=name, description=description)
-        data = {"id": channel.id, "slug": channel.slug, "name": channel.name, "description": channel.description}
-    emit(data, as_json, lambda c: f"added channel {c['id']}: {c['slug']} ({c['name']})")
-
-
-@channels.command("list")
-@instance_option
-@setting_option
-@json_option
-def channels_list(instance, setting, as_json) -> None:
-    """List the setting's channels."""
-    with operator_for(instance, setting) as op:
-        data = [{"id": c.id, "slug": c.slug, "name": c.name, "description": c.description, "target": c.target}
-                for c in channel_service.list_channels(op.uow(), op.principal)]
-    emit(data, as_json, lambda rows: "\n".join(f"{c['id']:>5}  {c['slug']}  {c['name']}" for c in rows) or "no channels yet")
 
 
 # --- consent ------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gatekeeper.web import (auth, current, devices, errors, health, media, nav, parents, password_reset, security, staff,
-                            uploads)
+from gatekeeper.web import (auth, current, devices, display, errors, health, media, nav, parents, password_reset,
+                            security, staff, uploads)
 from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people, queue
 from gatekeeper.web.manager import devices as manager_devices
 from gatekeeper.web.services import mail
@@ -14,6 +14,7 @@ BLUEPRINTS = (
     auth.bp,
     password_reset.bp,
     devices.bp,
+    display.bp,
     parents.bp,
     staff.bp,
     media.bp,
