@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from consent_db.models import Device
+from consent_db.models import Channel, Device
 from gatekeeper.app import policy
 from gatekeeper.app.policy import Action
 from gatekeeper.app.principal import Principal
@@ -18,7 +18,7 @@ from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.served import NotServed, ServedItem
 
 __all__ = ["NotDisplay", "NotServed", "ServedItem", "display_items", "display_item", "gallery_items",
-           "gallery_item", "open_item"]
+           "gallery_item", "open_item", "slide_seconds"]
 
 
 class NotDisplay(policy.PolicyError):
@@ -33,6 +33,15 @@ def _display_channel(ctx: GateContext, principal: Principal) -> int:
                 or device.display_channel_id is None):
             raise NotDisplay("This screen is not paired as an entrance display.")
         return device.display_channel_id
+
+
+def slide_seconds(ctx: GateContext, principal: Principal, default: int) -> int:
+    """How long this display shows each picture (its channel's seconds_per_picture); raises PolicyError."""
+    channel_id = _display_channel(ctx, principal)
+    with ctx.sessions() as session:
+        channel = session.get(Channel, channel_id)
+        value = (channel.target or {}).get("seconds_per_picture")
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def display_items(ctx: GateContext, principal: Principal) -> list[ServedItem]:

@@ -40,8 +40,12 @@ def _no_store(response: Response) -> Response:
 
 @bp.get("")
 def show():
+    try:
+        seconds = showing.slide_seconds(_ctx(), _principal(), DEFAULT_SLIDE_SECONDS)
+    except PolicyError:
+        abort(404)
     return _no_store(Response(render_template("display/show.html", poll_seconds=POLL_SECONDS,
-                                              slide_seconds=DEFAULT_SLIDE_SECONDS)))
+                                              slide_seconds=seconds)))
 
 
 @bp.get("/slides.json")

@@ -226,6 +226,31 @@ def test_parent_b_never_sees_an_item_of_only_parent_as_child(
     assert manager.get(f"/family/child/{world.child_id}/gallery/{name}").status_code == 403
 
 
+def test_another_child_in_the_photo_must_consent_too_or_the_item_is_not_shown(
+        app, world, manager, staff, parent, other_parent, photo_bytes, gallery_id):
+    from gatekeeper.faces.plugins import FaceEngine
+    from tests.unit.gatekeeper.faces.face_fakes import FixedDetector, VectorRecogniser, face_row, unit
+
+    engine = FaceEngine(FixedDetector([face_row(30, 30, 60, 60), face_row(150, 30, 60, 60)]),
+                        VectorRecogniser({30.0: unit(1), 150.0: unit(2)}))
+    gate_context(app).engine_factory = lambda _config: engine
+    decide(app, world, world.child_id, gallery_id, Decision.GRANT)
+    decide(app, world, world.other_child_id, gallery_id, Decision.GRANT, guardian_id=world.other_guardian_id)
+    item = upload(app, staff, photo_bytes)
+    post(app, manager, f"/manager/queue/{item}/identify", {"face_index": 0, "person_id": world.child_id})
+    post(app, manager, f"/manager/queue/{item}/identify", {"face_index": 1, "person_id": world.other_child_id})
+    assert post(app, manager, f"/manager/queue/{item}/approve", {"channel_id": gallery_id}).status_code == 302
+    with transaction(app) as db:
+        name = db.scalars(select(Publication.object_name).where(Publication.channel_id == gallery_id)).one()
+    # Both families see the photo of both children.
+    assert parent.get(f"/family/child/{world.child_id}/gallery/{name}").status_code == 200
+    assert other_parent.get(f"/family/child/{world.other_child_id}/gallery/{name}").status_code == 200
+    # Bo's family withdraws: Ada's family no longer sees it either (the gallery never redacts per request).
+    decide(app, world, world.other_child_id, gallery_id, Decision.REFUSE, guardian_id=world.other_guardian_id)
+    assert parent.get(f"/family/child/{world.child_id}/gallery/{name}").status_code == 404
+    assert name not in parent.get(f"/family/child/{world.child_id}").data.decode()
+
+
 def test_a_guardian_without_parental_responsibility_sees_no_photos(
         app, world, manager, staff, fake_faces, photo_bytes, gallery_id):
     decide(app, world, world.child_id, gallery_id, Decision.GRANT)
@@ -268,7 +293,8 @@ def test_the_display_shows_what_the_gate_clears_now_and_a_withdrawal_clears_it_a
     decide(app, world, world.child_id, display_id, Decision.GRANT)
     name = publish_to(app, world, manager, staff, photo_bytes, display_id)
     screen = pair_display(app, manager, display_id)
-    assert screen.get("/display").status_code == 200
+    page = screen.get("/display")
+    assert page.status_code == 200 and 'data-slide="6"' in page.data.decode()
     slides = screen.get("/display/slides.json").json["slides"]
     assert [s["id"] for s in slides] == [name]
     picture = screen.get(slides[0]["url"])
