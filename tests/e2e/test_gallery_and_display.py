@@ -16,7 +16,7 @@ from gatekeeper.database import transaction
 from gatekeeper.faces.plugins import FaceEngine
 from tests.unit.gatekeeper.faces.face_fakes import FixedDetector, VectorRecogniser, face_row, unit
 from tests.web_world import build_world, post, sign_in_directly
-from tests.e2e.test_journeys import DESKTOP, PHONE, shot, sign_in
+from tests.e2e.test_journeys import PHONE, shot, sign_in
 
 SCREEN = {"viewport": {"width": 1280, "height": 720}}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from consent_db.consent import record_decision
 from consent_db.models import AuditEvent, Channel, Decision, GivenBy, Method, Publication
 from consent_db.timeutil import now
 from gatekeeper.app.context import gate_context
+from gatekeeper.app.drain import drain
 from gatekeeper.database import transaction
 from gatekeeper.publishers import KINDS
 from gatekeeper.publishers.base import PublisherUnavailable
@@ -155,9 +157,7 @@ def test_a_takedown_that_fails_is_shown_on_the_channel_page_and_retried_until_it
     assert "1 published item is no longer allowed by consent" in page
     assert "the website is not answering" in page and "keeps trying" in page
     ctx.publisher_factory = real
-    from gatekeeper.app.drain import drain
-
-    ctx.clock = lambda: now() + __import__("datetime").timedelta(hours=2)  # past the retry's backoff
+    ctx.clock = lambda: now() + timedelta(hours=2)  # past the retry's backoff
     try:
         drain(ctx)
     finally:
