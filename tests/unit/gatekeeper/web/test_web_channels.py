@@ -327,3 +327,20 @@ def test_a_display_code_is_only_issued_for_a_display_channel(app, manager, world
     refused = post(app, manager, "/manager/devices/display-code", {"channel": world.website_id})
     assert refused.status_code == 400 and "is not an entrance display channel" in refused.data.decode()
     assert post(app, manager, "/manager/devices/display-code", {"channel": "999"}).status_code == 400
+
+
+def test_the_managers_takedown_stops_the_display_serving_the_item(
+        app, world, manager, staff, fake_faces, photo_bytes, display_id):
+    decide(app, world, world.child_id, display_id, Decision.GRANT)
+    name = publish_to(app, world, manager, staff, photo_bytes, display_id)
+    screen = pair_display(app, manager, display_id)
+    assert [s["id"] for s in screen.get("/display/slides.json").json["slides"]] == [name]
+    assert "1 item published here now." in manager.get(f"/manager/channels/{display_id}").data.decode()
+    with transaction(app) as db:
+        from consent_db.models import MediaItem
+
+        public_id = db.scalars(select(MediaItem.public_id)).one()
+    assert post(app, manager, f"/manager/queue/{public_id}/take-down", {"channel_id": display_id}).status_code == 302
+    assert screen.get("/display/slides.json").json["slides"] == []
+    assert screen.get(f"/display/picture/{name}").status_code == 404
+    assert "0 items published here now." in manager.get(f"/manager/channels/{display_id}").data.decode()
