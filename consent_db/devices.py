@@ -55,17 +55,20 @@ def _name(name: str) -> str:
 
 
 def issue_pairing_code(
-    session: Session, *, setting_id: int, actor: Actor, at: datetime | None = None, ttl: timedelta = CODE_TTL
+    session: Session, *, setting_id: int, actor: Actor, at: datetime | None = None, ttl: timedelta = CODE_TTL,
+    display_channel_id: int | None = None,
 ) -> str:
-    """A fresh one-time code for pairing one tablet to the setting; shown once, stored hashed."""
+    """A fresh one-time code for pairing one tablet (or, given a channel, one entrance display of that
+    channel) to the setting; shown once, stored hashed. The caller checks the channel is a display's."""
     at = utc(at or now())
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     row = PairingCode(setting_id=setting_id, code_hash=_digest(code), created_by_account_id=actor.account_id,
-                      created_at=at, expires_at=at + ttl)
+                      created_at=at, expires_at=at + ttl, display_channel_id=display_channel_id)
     session.add(row)
     session.flush()
     audit.record(session, AuditTag.DEVICE_PAIRING_CODE_ISSUED, subject=f"setting:{setting_id}", setting_id=setting_id,
-                 details={"code_id": row.id, "expires": row.expires_at.isoformat()}, at=at, **actor.fields())
+                 details={"code_id": row.id, "expires": row.expires_at.isoformat(),
+                          "display_channel_id": display_channel_id}, at=at, **actor.fields())
     return code
 
 
@@ -80,13 +83,14 @@ def pair_device(session: Session, *, code: str, name: str, at: datetime | None =
         raise InvalidPairingCode("that pairing code is not valid: ask the Manager for a new one")
     token = secrets.token_urlsafe(32)
     device = Device(setting_id=row.setting_id, name=clean_name, token_hash=_digest(token),
-                    paired_by_account_id=row.created_by_account_id, paired_at=at, last_seen_at=at)
+                    paired_by_account_id=row.created_by_account_id, paired_at=at, last_seen_at=at,
+                    display_channel_id=row.display_channel_id)
     session.add(device)
     session.flush()
     row.used_at, row.device_id = at, device.id
     audit.record(session, AuditTag.DEVICE_PAIRED, subject=f"device:{device.id}", setting_id=device.setting_id,
                  actor_account_id=row.created_by_account_id, device_id=device.id, at=at,
-                 details={"name": clean_name, "code_id": row.id})
+                 details={"name": clean_name, "code_id": row.id, "display_channel_id": row.display_channel_id})
     return token
 
 

@@ -293,6 +293,32 @@ def add_channel(
     return channel
 
 
+RENDITION_SIDE_RANGE = (320, 4096)
+
+
+def set_channel_target(session: Session, channel: Channel, target: dict | None, *, shown: dict,
+                       actor: Actor, at: datetime | None = None) -> Channel:
+    """Store a target the caller has already validated; the audit keeps `shown` (secrets hidden), never target."""
+    channel.target = dict(target) if target else None
+    session.flush()
+    audit.record(session, AuditTag.CHANNEL_UPDATED, subject=f"channel:{channel.id}", setting_id=channel.setting_id,
+                 details={"slug": channel.slug, "target": shown}, at=at, **actor.fields())
+    return channel
+
+
+def set_rendition_side(session: Session, channel: Channel, side: int | None, *, actor: Actor,
+                       at: datetime | None = None) -> Channel:
+    """Set the longest side this channel receives (None: the default); raises InvalidRecord out of range."""
+    low, high = RENDITION_SIDE_RANGE
+    if side is not None and (isinstance(side, bool) or not isinstance(side, int) or not low <= side <= high):
+        raise InvalidRecord(f"the picture size must be a whole number of pixels from {low} to {high}")
+    old, channel.rendition_side = channel.rendition_side, side
+    session.flush()
+    audit.record(session, AuditTag.CHANNEL_UPDATED, subject=f"channel:{channel.id}", setting_id=channel.setting_id,
+                 details={"slug": channel.slug, "rendition_side": {"from": old, "to": side}}, at=at, **actor.fields())
+    return channel
+
+
 def get_channel(session: Session, ref: int | str, *, setting_id: int) -> Channel:
     """A channel of this setting by id or slug; raises UnknownChannel."""
     query = select(Channel).where(Channel.setting_id == setting_id)

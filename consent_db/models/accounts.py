@@ -49,10 +49,16 @@ class Device(Base):
     paired_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set for an entrance display: it shows that channel's slideshow and is never a staff tablet.
+    display_channel_id: Mapped[int | None] = mapped_column(sa.ForeignKey("channels.id", ondelete="RESTRICT"))
 
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def is_display(self) -> bool:
+        return self.display_channel_id is not None
 
 
 class PairingCode(Base):
@@ -68,3 +74,5 @@ class PairingCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     device_id: Mapped[int | None] = mapped_column(sa.ForeignKey("devices.id", ondelete="RESTRICT"))
+    # A code for an entrance display pairs a display of this channel, not a tablet.
+    display_channel_id: Mapped[int | None] = mapped_column(sa.ForeignKey("channels.id", ondelete="RESTRICT"))

@@ -188,3 +188,6 @@ class Publication(Base):
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     end_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The last takedown that failed because the channel could not be reached (retried until it works).
+    takedown_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    takedown_error: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,13 +1,14 @@
 """The setting's registered tablets: pairing codes, renaming, revoking (its sessions end at once)."""
 from __future__ import annotations
 
-from consent_db import devices
+from consent_db import devices, records
 from consent_db.accounts import end_sessions
 from consent_db.models import Device
 from gatekeeper.app import policy
 from gatekeeper.app.policy import Action
 from gatekeeper.app.principal import Principal
 from gatekeeper.app.uow import UnitOfWork
+from gatekeeper.gate.served import DISPLAY_KIND, channel_kind
 
 
 def list_devices(uow: UnitOfWork, principal: Principal) -> list[Device]:
@@ -21,6 +22,24 @@ def issue_pairing_code(uow: UnitOfWork, principal: Principal) -> str:
     policy.require(principal, Action.DEVICES_MANAGE)
     with uow:
         return devices.issue_pairing_code(uow.session, setting_id=principal.setting_id, actor=principal.actor)
+
+
+class NotADisplayChannel(devices.DeviceError):
+    """A display can only be paired for a channel whose kind is display."""
+
+
+def issue_display_code(uow: UnitOfWork, principal: Principal, channel_ref: int | str) -> str:
+    """A one-time code that pairs a screen as the entrance display of a display channel (shown once).
+
+    Raises UnknownChannel, NotADisplayChannel or PolicyError.
+    """
+    policy.require(principal, Action.DEVICES_MANAGE)
+    with uow:
+        channel = records.get_channel(uow.session, channel_ref, setting_id=principal.setting_id)
+        if channel_kind(channel) != DISPLAY_KIND:
+            raise NotADisplayChannel(f"“{channel.name}” is not an entrance display channel")
+        return devices.issue_pairing_code(uow.session, setting_id=principal.setting_id, actor=principal.actor,
+                                          display_channel_id=channel.id)
 
 
 def rename(uow: UnitOfWork, principal: Principal, device_id: int, name: str) -> None:

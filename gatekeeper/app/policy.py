@@ -63,6 +63,7 @@ class Action(StrEnum):
     AUDIT_READ = "audit:read"
     INSTANCE_ADMIN = "instance:admin"  # init, serve, worker, doctor, key rotation, purge
     MEDIA_TOOLS = "media:tools"  # sanitise or scan a file on the machine itself
+    DISPLAY_SHOW = "display:show"  # a paired entrance display showing its channel's slideshow
 
 
 _ANY = frozenset(Role)
@@ -93,6 +94,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.AUDIT_READ: _OFFICE,
     Action.INSTANCE_ADMIN: frozenset({Role.OPERATOR}),
     Action.MEDIA_TOOLS: frozenset({Role.OPERATOR}),
+    Action.DISPLAY_SHOW: frozenset({Role.DEVICE}),
 }
 
 # Every web endpoint, by Flask endpoint name.
@@ -127,10 +129,18 @@ ROUTES: dict[str, Action] = {
     "manager_channels.archive": Action.CHANNELS_WRITE,
     "manager_channels.channels": Action.CHANNELS_READ,
     "manager_channels.edit": Action.CHANNELS_WRITE,
+    "manager_channels.channel": Action.CHANNELS_READ,
+    "manager_channels.check": Action.CHANNELS_READ,
+    "manager_channels.set_target": Action.CHANNELS_WRITE,
+    "manager_channels.set_side": Action.CHANNELS_WRITE,
+    "display.show": Action.DISPLAY_SHOW,
+    "display.slides": Action.DISPLAY_SHOW,
+    "display.picture": Action.DISPLAY_SHOW,
     "manager_consent.objection": Action.CONSENT_RECORD,
     "manager_consent.paper_form": Action.CONSENT_RECORD,
     "manager_devices.list_devices": Action.DEVICES_MANAGE,
     "manager_devices.pairing_code": Action.DEVICES_MANAGE,
+    "manager_devices.display_code": Action.DEVICES_MANAGE,
     "manager_devices.rename": Action.DEVICES_MANAGE,
     "manager_devices.revoke": Action.DEVICES_MANAGE,
     "manager_enrolment.reference_photo": Action.FACES_ENROL,
@@ -165,6 +175,7 @@ ROUTES: dict[str, Action] = {
     "parents.decide": Action.FAMILY_DECIDE,
     "parents.download": Action.FAMILY_READ,
     "parents.family": Action.FAMILY_READ,
+    "parents.gallery_file": Action.FAMILY_READ,
     "parents.withdraw_all": Action.FAMILY_DECIDE,
     "parents.photo": Action.FAMILY_READ,
     "parents.photo_file": Action.FAMILY_READ,
@@ -224,6 +235,11 @@ COMMANDS: dict[str, Action] = {
     "channels list": Action.CHANNELS_READ,
     "channels edit": Action.CHANNELS_WRITE,
     "channels archive": Action.CHANNELS_WRITE,
+    "channels kinds": Action.CHANNELS_READ,
+    "channels set-target": Action.CHANNELS_WRITE,
+    "channels set-size": Action.CHANNELS_WRITE,
+    "channels check": Action.CHANNELS_READ,
+    "channels status": Action.CHANNELS_READ,
     "consent set": Action.CONSENT_RECORD,
     "consent show": Action.CONSENT_READ,
     "audit verify": Action.AUDIT_READ,

@@ -70,7 +70,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand("people", "gatekeeper.cli.records", "people", "Children and staff."),
     LazyCommand("guardians", "gatekeeper.cli.records", "guardians",
                 "Parents and carers, and who holds parental responsibility."),
-    LazyCommand("channels", "gatekeeper.cli.records", "channels", "The setting's official channels."),
+    LazyCommand("channels", "gatekeeper.cli.channels", "channels", "The setting's official channels."),
     LazyCommand("consent", "gatekeeper.cli.records", "consent", "Consent decisions and what is in force."),
     LazyCommand("audit", "gatekeeper.cli.audit", "audit", "The append-only, hash-chained audit log."),
     LazyCommand("accounts", "gatekeeper.cli.accounts", "accounts",

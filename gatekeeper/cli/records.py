@@ -2,7 +2,6 @@
 the words, calls one application service as the operator of a named (or the only) setting, and maps errors."""
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from consent_db import importing, migrate, records
 from consent_db.models import GivenBy, Method, Person, Setting
 from consent_db.verdicts import Verdict
-from gatekeeper.app import channels as channel_service
 from gatekeeper.app import consent as consent_service
 from gatekeeper.app import people as people_service
 from gatekeeper.app.context import gate_context, unit_of_work
@@ -26,7 +24,6 @@ from gatekeeper.app.principal import Principal, operator
 from gatekeeper.app.uow import UnitOfWork
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option, open_app
 from gatekeeper.database import session_factory, transaction
-from gatekeeper.publishers.base import PublisherError
 
 
 @dataclass(frozen=True)
@@ -362,97 +359,6 @@ def guardians_archive(instance, setting, guardian_id, as_json) -> None:
         guardian = people_service.archive_guardian(op.uow(), op.principal, guardian_id)
         data = {"id": guardian.id}
     emit(data, as_json, lambda d: f"archived guardian {d['id']}")
-
-
-# --- channels -----------------------------------------------------------------------------------
-
-@click.group()
-def channels() -> None:
-    """The setting's official channels."""
-
-
-@channels.command("add")
-@instance_option
-@setting_option
-@click.argument("slug")
-@click.option("--name", required=True)
-@click.option("--description", required=True, help="Plain English, shown to parents when they decide.")
-@click.option("--target", "target_json", default=None,
-              help='Where copies go, as JSON, e.g. \'{"kind": "s3", "bucket": "nursery-website", "region": "eu-west-2"}\' '
-                   "(default: INSTANCE/channels/SLUG/).")
-@json_option
-def channels_add(instance, setting, slug, name, description, target_json, as_json) -> None:
-    """Add an official channel, publishing to the local channel folder unless --target says where."""
-    try:
-        target = json.loads(target_json) if target_json is not None else None
-    except ValueError:
-        raise CommandError("--target must be JSON, e.g. '{\"kind\": \"s3\", \"bucket\": \"nursery-website\"}'") from None
-    with operator_for(instance, setting) as op:
-        try:
-            channel = channel_service.add_channel(op.uow(), op.principal, slug=slug, name=name,
-                                                  description=description, target=target)
-        except PublisherError as exc:
-            raise CommandError(f"--target: {exc}") from None
-        data = {"id": channel.id, "slug": channel.slug, "name": channel.name, "description": channel.description}
-    emit(data, as_json, lambda c: f"added channel {c['id']}: {c['slug']} ({c['name']})")
-
-
-@channels.command("list")
-@instance_option
-@setting_option
-@click.option("--archived", "show", flag_value="archived", help="Only archived channels.")
-@click.option("--all", "show", flag_value="all", help="Current and archived channels.")
-@json_option
-def channels_list(instance, setting, show, as_json) -> None:
-    """List the setting's channels (archived ones only when asked)."""
-    archived = {"archived": True, "all": None}.get(show, False)
-    with operator_for(instance, setting) as op:
-        data = [{"id": c.id, "slug": c.slug, "name": c.name, "description": c.description, "target": c.target,
-                 "archived": c.archived_at is not None}
-                for c in channel_service.list_channels(op.uow(), op.principal, archived=archived)]
-    emit(data, as_json, lambda rows: "\n".join(
-        f"{c['id']:>5}  {c['slug']}  {c['name']}" + ("  (archived)" if c["archived"] else "") for c in rows)
-        or "no channels yet")
-
-
-@channels.command("edit")
-@instance_option
-@setting_option
-@click.argument("channel", metavar="CHANNEL")
-@click.option("--name")
-@click.option("--description")
-@json_option
-def channels_edit(instance, setting, channel, name, description, as_json) -> None:
-    """Change a channel's name or description (its short name and target stay)."""
-    with operator_for(instance, setting) as op:
-        current = {c.slug: c for c in channel_service.list_channels(op.uow(), op.principal, archived=None)}
-        found = current.get(channel) or next((c for c in current.values() if str(c.id) == channel), None)
-        if found is None:
-            raise CommandError(f"there is no channel {channel!r}")
-        changed = channel_service.update_channel(op.uow(), op.principal, found.id,
-                                                 name=found.name if name is None else name,
-                                                 description=found.description if description is None else description)
-    emit({"id": found.id, "changed": changed}, as_json,
-         lambda d: f"channel {channel}: changed {', '.join(d['changed'])}" if d["changed"]
-         else f"channel {channel}: nothing to change")
-
-
-@channels.command("archive")
-@instance_option
-@setting_option
-@click.argument("channel", metavar="CHANNEL")
-@json_option
-def channels_archive(instance, setting, channel, as_json) -> None:
-    """Archive a channel: nothing more is published there, and what is there is taken down."""
-    with operator_for(instance, setting) as op:
-        archived = channel_service.archive_channel(op.uow(), op.principal, channel)
-        data = {"id": archived.id, "slug": archived.slug}
-        report = op.carry_out()
-    if report.failed:
-        click.echo(f"warning: not every copy could be taken down yet ({report.errors[0]}); the running "
-                   "service will retry", err=True)
-    data["taken_down"] = report.taken_down
-    emit(data, as_json, lambda d: f"archived channel {d['slug']}; {d['taken_down']} published copies taken down")
 
 
 # --- consent ------------------------------------------------------------------------------------

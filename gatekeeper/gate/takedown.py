@@ -12,7 +12,7 @@ from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.evaluate import decide_item, refresh_state
 from gatekeeper.gate.items import ANY_SETTING, get_item, may_show
 from gatekeeper.gate.publishing import DRAIN_JOB, LIVE, end_publication, stored_ref
-from gatekeeper.publishers.base import TakeBack
+from gatekeeper.publishers.base import PublisherError, Takeback
 
 log = logging.getLogger(__name__)
 CONSENT_CHANGED_JOB = "consent_changed"
@@ -30,8 +30,21 @@ def take_down_publication(ctx: GateContext, publication_id: int, *, reason: str 
                           actor: Actor = SYSTEM) -> bool:
     """Remove one live publication when consent fails now (or always, given a reason); True when removed.
 
-    Raises PublisherError when the channel cannot be reached (nothing recorded; retry).
+    Raises PublisherError when the channel cannot be reached: the failure is noted on the publication
+    for the Manager, and the row stays live so a retry (the outbox, the sweep) takes it down later.
     """
+    try:
+        return _take_down(ctx, publication_id, reason, actor)
+    except PublisherError as exc:
+        with ctx.sessions.begin() as session:
+            publication = session.get(Publication, publication_id, with_for_update=True)
+            if publication is not None and publication.state in LIVE:
+                publication.takedown_failed_at = ctx.clock()
+                publication.takedown_error = str(exc)
+        raise
+
+
+def _take_down(ctx: GateContext, publication_id: int, reason: str | None, actor: Actor) -> bool:
     with ctx.sessions.begin() as session:
         publication = session.get(Publication, publication_id, with_for_update=True)
         if publication is None or publication.state not in LIVE:
@@ -40,13 +53,14 @@ def take_down_publication(ctx: GateContext, publication_id: int, *, reason: str 
         if reason is None:
             decision = decide_item(session, item, session.get(Channel, publication.channel_id), ctx.clock())
             if decision.cleared:
+                publication.takedown_failed_at = publication.takedown_error = None
                 return False
             reason = "; ".join(decision.reasons())
         # Remove first: if the channel is unreachable the row stays live and the job retries.
         publisher = ctx.publisher(publication.target)
         publisher.remove(stored_ref(publication))
         state = PublicationState.TAKEN_DOWN if publication.state is PublicationState.PUBLISHED else PublicationState.ABANDONED
-        if publisher.can_take_back is TakeBack.NEVER:
+        if publisher.can_take_back is Takeback.NEVER:
             # Nothing on a server to delete: the Manager must hear that the copies already sent stay out.
             reason = f"{reason}; {NOT_RECALLED}"
         end_publication(session, item, publication, state, reason, ctx, actor)

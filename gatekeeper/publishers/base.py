@@ -1,11 +1,11 @@
 """Publisher: the plug-in point for an official channel's store (a folder, a bucket, a website, a page, an email)."""
 from __future__ import annotations
 
-import enum
 import re
 import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Mapping
 
@@ -45,12 +45,26 @@ class PublishRefused(PublisherError):
     """The request itself is unusable (bad object name, unknown content type, unreadable file)."""
 
 
-class TakeBack(str, enum.Enum):
-    """Whether a published copy can be taken back, as parents are told before they consent."""
+class Takeback(StrEnum):
+    """Whether a copy sent to a channel can be taken back when consent ends."""
 
-    ALWAYS = "always"  # served by the gatekeeper itself: it stops serving at once
-    BY_DELETION = "by_deletion"  # a copy on someone else's server that the gatekeeper deletes
-    NEVER = "never"  # sent to people (an email): once sent it cannot be recalled
+    ALWAYS = "always"  # served by the gatekeeper itself: it simply stops serving
+    BY_DELETION = "by_deletion"  # a website or page: the copy is deleted there
+    NEVER = "never"  # an email: once sent it is in people's inboxes
+
+    def sentence(self) -> str:
+        """What a parent reads before deciding."""
+        return _TAKEBACK_WORDS[self]
+
+
+_TAKEBACK_WORDS = {
+    Takeback.ALWAYS: ("Can be taken back at any time: the gatekeeper itself shows it, and stops within seconds "
+                      "when consent is withdrawn. No copy leaves the setting."),
+    Takeback.BY_DELETION: ("Can be taken back by deleting it: when consent is withdrawn the setting deletes its "
+                           "copy there, but copies other people saved before then cannot be recalled."),
+    Takeback.NEVER: ("Cannot be taken back: once sent, copies stay with whoever received them. Withdrawing "
+                     "consent stops future sends only."),
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +106,7 @@ class Publisher(ABC):
     """An official channel's store. Subclasses move bytes; this class checks every request first."""
 
     kind: str = ""
-    can_take_back: TakeBack = TakeBack.BY_DELETION
+    can_take_back: Takeback = Takeback.BY_DELETION
     # Whether the channel shows a caption next to the picture; others never receive it.
     takes_captions: bool = False
     # Items go out together in an issue the Manager sends (a newsletter), never one by one.

@@ -22,15 +22,14 @@ from gatekeeper.publishers.base import (
     PublisherMisconfigured,
     PublisherUnavailable,
     PublishRefused,
-    TakeBack,
+    Takeback,
 )
+from gatekeeper.publishers.kinds import ChannelKind, TargetField
 from gatekeeper.publishers.targets import SecretRef, check_base_url, read_fields, read_secret_ref, secret_fields
 
 log = logging.getLogger(__name__)
 
-KIND = "facebook"
-PARENT_LINE = ("Shown on the setting's Facebook page. It can be taken back: the gatekeeper deletes the post "
-               "and the photo, though someone may have saved or shared it before then.")
+KIND_NAME = "facebook"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
 TARGET_REQUIRED: dict[str, type] = {"page_id": str}
 TARGET_OPTIONAL: dict[str, type] = {**secret_fields("page_token"), "graph_url": str, "timeout_s": int}
@@ -49,9 +48,8 @@ NO_SUCH_OBJECT_SUBCODE = 33
 class FacebookPagePublisher(Publisher):
     """Publishes photos to one Facebook page; videos are refused (this version does not upload them)."""
 
-    kind = KIND
-    can_take_back = TakeBack.BY_DELETION
-    parent_line = PARENT_LINE
+    kind = KIND_NAME
+    can_take_back = Takeback.BY_DELETION
     takes_captions = True
 
     def __init__(self, *, page_id: str, page_token: SecretRef, graph_url: str = DEFAULT_GRAPH_URL,
@@ -66,9 +64,9 @@ class FacebookPagePublisher(Publisher):
         """From {"kind": "facebook", "page_id": "…", "page_token_env"|"page_token_file": …, "graph_url": …};
         raises InvalidTarget."""
         fields = validate_target(target)
-        return cls(page_id=fields["page_id"], page_token=read_secret_ref(fields, "page_token", kind=KIND),
+        return cls(page_id=fields["page_id"], page_token=read_secret_ref(fields, "page_token", kind=KIND_NAME),
                    graph_url=check_base_url(fields.get("graph_url") or DEFAULT_GRAPH_URL,
-                                            field_name="graph_url", kind=KIND),
+                                            field_name="graph_url", kind=KIND_NAME),
                    timeout_s=float(fields.get("timeout_s") or http.DEFAULT_TIMEOUT_S))
 
     # -- requests ---------------------------------------------------------------------------
@@ -183,12 +181,27 @@ def _failure(status: int, error: Mapping[str, Any], where: str) -> PublisherErro
 
 def validate_target(target: Mapping[str, Any]) -> dict[str, Any]:
     """The checked fields of a facebook target; raises InvalidTarget with a sentence for the Manager."""
-    fields = read_fields(target, kind=KIND, required=TARGET_REQUIRED, optional=TARGET_OPTIONAL)
+    fields = read_fields(target, kind=KIND_NAME, required=TARGET_REQUIRED, optional=TARGET_OPTIONAL)
     if not _PAGE_ID.match(fields["page_id"]):
         raise InvalidTarget("page_id in the facebook target must be the page's numeric id")
-    read_secret_ref(fields, "page_token", kind=KIND)
-    check_base_url(fields.get("graph_url") or DEFAULT_GRAPH_URL, field_name="graph_url", kind=KIND)
+    read_secret_ref(fields, "page_token", kind=KIND_NAME)
+    check_base_url(fields.get("graph_url") or DEFAULT_GRAPH_URL, field_name="graph_url", kind=KIND_NAME)
     timeout = fields.get("timeout_s")
     if timeout is not None and not 1 <= timeout <= 300:
         raise InvalidTarget("timeout_s in the facebook target must be between 1 and 300 seconds")
     return fields
+
+
+KIND = ChannelKind(
+    name=KIND_NAME, label="A Facebook page", where="on the setting's Facebook page",
+    takeback=FacebookPagePublisher.can_take_back, make=FacebookPagePublisher.from_target,
+    fields=(
+        TargetField("page_id", "The page's id (digits)", required=True),
+        TargetField("page_token_env", "Page access token: name of the environment variable holding it",
+                    help="The token itself never goes in the database: the operator puts it in the "
+                         "gatekeeper's environment or in a private file, and names that here."),
+        TargetField("page_token_file", "…or the private file holding it (an absolute path)"),
+        TargetField("graph_url", "Graph API address (leave empty for Facebook's own)"),
+        TargetField("timeout_s", "Seconds to wait for Facebook", type=int),
+    ),
+)

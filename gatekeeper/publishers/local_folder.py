@@ -27,7 +27,7 @@ from gatekeeper.publishers.base import (
     PublisherUnavailable,
     PublishRefused,
 )
-from gatekeeper.publishers.targets import read_fields
+from gatekeeper.publishers.kinds import ChannelKind, Takeback, TargetField
 
 FILE_MODE = 0o644  # the web server, often another user, must read published copies
 FOLDER_MODE = 0o755
@@ -76,7 +76,7 @@ class LocalFolderPublisher(Publisher):
     @classmethod
     def from_target(cls, target: Mapping[str, Any]) -> "LocalFolderPublisher":
         """From {"kind": "local", "path": "/srv/www/photos"}; raises InvalidTarget."""
-        fields = read_fields(target, kind="local", required={"path": str}, optional={})
+        fields = KIND.read(target)
         path = Path(fields["path"]).expanduser()
         if not path.is_absolute():
             raise InvalidTarget(f"the local target path {fields['path']!r} must be absolute")
@@ -208,3 +208,12 @@ class LocalFolderPublisher(Publisher):
 
     def describe(self) -> str:
         return f"local folder {self.folder}"
+
+
+KIND = ChannelKind(
+    name="local", label="A folder a web server shows (the setting's website)",
+    where="on the setting's website, from a folder on the setting's own machine that its web server shows",
+    takeback=Takeback.BY_DELETION, make=LocalFolderPublisher.from_target,
+    fields=(TargetField("path", "Folder (absolute path)", required=True,
+                        help="the folder the web server serves, e.g. /srv/www/photos"),),
+)

@@ -24,14 +24,13 @@ from gatekeeper.publishers.base import (
     PublisherMisconfigured,
     PublisherUnavailable,
     PublishRefused,
-    TakeBack,
+    Takeback,
     check_object_name,
 )
+from gatekeeper.publishers.kinds import ChannelKind, TargetField
 from gatekeeper.publishers.targets import SecretRef, read_fields, read_secret_ref, secret_fields
 
-KIND = "newsletter"
-PARENT_LINE = ("Sent by email in the setting's newsletter to the families on its list. It cannot be taken "
-               "back: once an email is sent, the gatekeeper cannot recall it.")
+KIND_NAME = "newsletter"
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 TARGET_REQUIRED: dict[str, type] = {"host": str, "sender": str, "recipients": list}
@@ -58,9 +57,8 @@ class IssueItem:
 class NewsletterPublisher(Publisher):
     """Sends issues by SMTP with the renditions attached; single items and takedowns send nothing."""
 
-    kind = KIND
-    can_take_back = TakeBack.NEVER
-    parent_line = PARENT_LINE
+    kind = KIND_NAME
+    can_take_back = Takeback.NEVER
     takes_captions = True
     sends_in_issues = True
 
@@ -82,7 +80,7 @@ class NewsletterPublisher(Publisher):
         """From {"kind": "newsletter", "host": …, "port": 587, "security": "starttls", "username": …,
         "password_env"|"password_file": …, "sender": …, "recipients": [...]}; raises InvalidTarget."""
         fields = validate_target(target)
-        password = read_secret_ref(fields, "password", kind=KIND) if fields.get("username") else None
+        password = read_secret_ref(fields, "password", kind=KIND_NAME) if fields.get("username") else None
         return cls(host=fields["host"], sender=fields["sender"], recipients=fields["recipients"],
                    port=fields.get("port"), security=fields.get("security", "starttls"),
                    username=fields.get("username"), password=password, reply_to=fields.get("reply_to"),
@@ -224,7 +222,7 @@ def _translate(exc: BaseException, where: str) -> BaseException:
 
 def validate_target(target: Mapping[str, Any]) -> dict[str, Any]:
     """The checked fields of a newsletter target; raises InvalidTarget with a sentence for the Manager."""
-    fields = read_fields(target, kind=KIND, required=TARGET_REQUIRED, optional=TARGET_OPTIONAL)
+    fields = read_fields(target, kind=KIND_NAME, required=TARGET_REQUIRED, optional=TARGET_OPTIONAL)
     security = fields.get("security", "starttls")
     if security not in SECURITY:
         raise InvalidTarget(f"security in the newsletter target must be one of {', '.join(SECURITY)}")
@@ -246,10 +244,30 @@ def validate_target(target: Mapping[str, Any]) -> dict[str, Any]:
     if len(set(r.lower() for r in recipients)) != len(recipients):
         raise InvalidTarget("the newsletter recipients list has the same address twice")
     if fields.get("username"):
-        read_secret_ref(fields, "password", kind=KIND)
+        read_secret_ref(fields, "password", kind=KIND_NAME)
     elif fields.get("password_env") or fields.get("password_file"):
         raise InvalidTarget("the newsletter target names a password but no username")
     timeout = fields.get("timeout_s")
     if timeout is not None and not 1 <= timeout <= 300:
         raise InvalidTarget("timeout_s in the newsletter target must be between 1 and 300 seconds")
     return fields
+
+
+KIND = ChannelKind(
+    name=KIND_NAME, label="A newsletter sent by email", where="in the setting's newsletter, emailed to the families on its list",
+    takeback=NewsletterPublisher.can_take_back, make=NewsletterPublisher.from_target,
+    fields=(
+        TargetField("host", "Mail server", required=True),
+        TargetField("sender", "Sent from (an email address)", required=True),
+        TargetField("recipients", "Sent to (email addresses, separated by commas)", type=list, required=True),
+        TargetField("port", "Mail server port", type=int),
+        TargetField("security", "Connection security (starttls, ssl or none)"),
+        TargetField("username", "Mail server user name"),
+        TargetField("password_env", "Mail server password: name of the environment variable holding it",
+                    help="The password itself never goes in the database: the operator puts it in the "
+                         "gatekeeper's environment or in a private file, and names that here."),
+        TargetField("password_file", "…or the private file holding it (an absolute path)"),
+        TargetField("reply_to", "Replies go to"),
+        TargetField("timeout_s", "Seconds to wait for the mail server", type=int),
+    ),
+)

@@ -15,18 +15,9 @@ from gatekeeper.publishers.base import (
     PublisherUnavailable,
     PublishRefused,
 )
-from gatekeeper.publishers.targets import read_fields
+from gatekeeper.publishers.kinds import ChannelKind, Takeback, TargetField
 
 log = logging.getLogger(__name__)
-
-_OPTIONAL = {
-    "prefix": str,
-    "region": str,
-    "endpoint_url": str,
-    "public_read": bool,
-    "cache_control": str,
-    "addressing_style": str,
-}
 
 
 class S3Publisher(aws_s3.BucketClient, Publisher):
@@ -53,7 +44,7 @@ class S3Publisher(aws_s3.BucketClient, Publisher):
     @classmethod
     def from_target(cls, target: Mapping[str, Any]) -> "S3Publisher":
         """From {"kind": "s3", "bucket": ..., "prefix": ..., "region": ..., "endpoint_url": ...}; raises InvalidTarget."""
-        fields = read_fields(target, kind="s3", required={"bucket": str}, optional=_OPTIONAL)
+        fields = KIND.read(target)
         problem = (aws_s3.bucket_problem(fields["bucket"])
                    or aws_s3.endpoint_problem(fields.get("endpoint_url"))
                    or aws_s3.addressing_problem(fields.get("addressing_style")))
@@ -163,3 +154,19 @@ class S3Publisher(aws_s3.BucketClient, Publisher):
         region = self.region or "default region"
         access = "public-read objects" if self.public_read else "private objects"
         return f"S3 bucket {self.bucket} prefix '{self.prefix}' at {where} ({region}, {access})"
+
+
+KIND = ChannelKind(
+    name="s3", label="An S3 bucket (a website or app reads it)",
+    where="on the setting's website, from an online storage bucket it reads pictures from",
+    takeback=Takeback.BY_DELETION, make=S3Publisher.from_target,
+    fields=(
+        TargetField("bucket", "Bucket", required=True),
+        TargetField("prefix", "Folder in the bucket"),
+        TargetField("region", "Region"),
+        TargetField("endpoint_url", "Endpoint URL (S3-compatible stores)"),
+        TargetField("public_read", "Objects readable by anyone", type=bool),
+        TargetField("cache_control", "Cache-Control header"),
+        TargetField("addressing_style", "Addressing style (path or virtual)"),
+    ),
+)

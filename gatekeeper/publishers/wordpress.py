@@ -23,13 +23,12 @@ from gatekeeper.publishers.base import (
     PublisherMisconfigured,
     PublisherUnavailable,
     PublishRefused,
-    TakeBack,
+    Takeback,
 )
+from gatekeeper.publishers.kinds import ChannelKind, TargetField
 from gatekeeper.publishers.targets import SecretRef, check_base_url, read_fields, read_secret_ref, secret_fields
 
-KIND = "wordpress"
-PARENT_LINE = ("Shown on the setting's website. It can be taken back: the gatekeeper deletes it from the "
-               "website for good, though someone may have saved or shared it before then.")
+KIND_NAME = "wordpress"
 TARGET_REQUIRED: dict[str, type] = {"url": str, "username": str}
 TARGET_OPTIONAL: dict[str, type] = {
     **secret_fields("app_password"),
@@ -61,9 +60,8 @@ def _wp_message(answer: http.Response) -> str:
 class WordPressPublisher(Publisher):
     """Publishes to a WordPress media library (and optionally a post) over its REST API."""
 
-    kind = KIND
-    can_take_back = TakeBack.BY_DELETION
-    parent_line = PARENT_LINE
+    kind = KIND_NAME
+    can_take_back = Takeback.BY_DELETION
     takes_captions = True
 
     def __init__(self, *, url: str, username: str, app_password: SecretRef, post: bool = False,
@@ -83,8 +81,8 @@ class WordPressPublisher(Publisher):
         """From {"kind": "wordpress", "url": "https://…", "username": …, "app_password_env"|"app_password_file": …,
         "post": false, "post_status": "publish", "post_title": …}; raises InvalidTarget."""
         fields = validate_target(target)
-        secret = read_secret_ref(fields, "app_password", kind=KIND)
-        return cls(url=check_base_url(fields["url"], field_name="url", kind=KIND), username=fields["username"],
+        secret = read_secret_ref(fields, "app_password", kind=KIND_NAME)
+        return cls(url=check_base_url(fields["url"], field_name="url", kind=KIND_NAME), username=fields["username"],
                    app_password=secret, post=fields.get("post", False),
                    post_status=fields.get("post_status", "publish"),
                    post_title=fields.get("post_title") or DEFAULT_POST_TITLE,
@@ -225,9 +223,9 @@ class WordPressPublisher(Publisher):
 
 def validate_target(target: Mapping[str, Any]) -> dict[str, Any]:
     """The checked fields of a wordpress target; raises InvalidTarget with a sentence for the Manager."""
-    fields = read_fields(target, kind=KIND, required=TARGET_REQUIRED, optional=TARGET_OPTIONAL)
-    check_base_url(fields["url"], field_name="url", kind=KIND)
-    read_secret_ref(fields, "app_password", kind=KIND)
+    fields = read_fields(target, kind=KIND_NAME, required=TARGET_REQUIRED, optional=TARGET_OPTIONAL)
+    check_base_url(fields["url"], field_name="url", kind=KIND_NAME)
+    read_secret_ref(fields, "app_password", kind=KIND_NAME)
     if not _USERNAME.match(fields["username"]):
         raise InvalidTarget("username in the wordpress target must be a WordPress user name without spaces or ':'")
     if fields.get("post_status", "publish") not in POST_STATUSES:
@@ -238,3 +236,21 @@ def validate_target(target: Mapping[str, Any]) -> dict[str, Any]:
     if timeout is not None and not 1 <= timeout <= 300:
         raise InvalidTarget("timeout_s in the wordpress target must be between 1 and 300 seconds")
     return fields
+
+
+KIND = ChannelKind(
+    name=KIND_NAME, label="A WordPress website", where="on the setting's website",
+    takeback=WordPressPublisher.can_take_back, make=WordPressPublisher.from_target,
+    fields=(
+        TargetField("url", "Website address (https://…)", required=True),
+        TargetField("username", "WordPress user name", required=True),
+        TargetField("app_password_env", "Application password: name of the environment variable holding it",
+                    help="The password itself never goes in the database: the operator puts it in the "
+                         "gatekeeper's environment or in a private file, and names that here."),
+        TargetField("app_password_file", "…or the private file holding it (an absolute path)"),
+        TargetField("post", "Also publish a post with the picture and its caption", type=bool),
+        TargetField("post_status", "The post's status (publish, draft or private)"),
+        TargetField("post_title", "The post's title"),
+        TargetField("timeout_s", "Seconds to wait for the website", type=int),
+    ),
+)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gatekeeper.web import (auth, branding, current, devices, errors, health, media, nav, notifications, parents,
-                            password_reset, security, staff, trust, uploads)
+from gatekeeper.web import (auth, branding, current, devices, display, errors, health, media, nav, notifications,
+                            parents, password_reset, security, staff, trust, uploads)
 from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people, queue
 from gatekeeper.web.manager import devices as manager_devices
 from gatekeeper.web.services import mail, throttle
@@ -15,6 +15,7 @@ BLUEPRINTS = (
     password_reset.bp,
     devices.bp,
     trust.bp,
+    display.bp,
     parents.bp,
     staff.bp,
     media.bp,

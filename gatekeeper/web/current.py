@@ -29,7 +29,7 @@ DEVICE_GONE = ("This tablet is no longer registered with the setting (the Manage
 
 
 def _load() -> None:
-    g.account = g.web_session = g.device = None
+    g.account = g.web_session = g.device = g.display = None
     token = session.get(SESSION_KEY)
     device_token = request.cookies.get(DEVICE_COOKIE)
     if not token and not device_token:
@@ -39,6 +39,9 @@ def _load() -> None:
         device = devices.device_for_token(db, device_token) if device_token else None
         if device is not None and (device.last_seen_at is None or at - device.last_seen_at > TOUCH_EVERY):
             devices.touch(db, device.id, at=at)
+        if device is not None and device.is_display:
+            # An entrance display is never a staff tablet: nobody signs in or uploads through it.
+            g.display, device = device, None
         idle = sessions.idle_limits(int(current_app.config["IDLE_MINUTES"]))
         found = sessions.find(db, token, at=at, idle=idle) if token else None
         if found is not None and found.account.role is Role.STAFF and (

@@ -41,7 +41,12 @@ def pair():
             error, status = f"Give the tablet a name: {exc}.", 400
     if error:
         return render_template("device/pair.html", device=g.device, error=error, code=code, name=name), status
-    flash(f"This tablet is now registered as “{name.strip()}”. Staff can sign in on it.", "info")
-    response = redirect(url_for("auth.signin"))
+    with transaction() as db:
+        is_display = devices.device_for_token(db, token).is_display
+    if is_display:
+        response = redirect(url_for("display.show"))
+    else:
+        flash(f"This tablet is now registered as “{name.strip()}”. Staff can sign in on it.", "info")
+        response = redirect(url_for("auth.signin"))
     set_device_cookie(response, token)
     return response

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from consent_db import records
 from consent_db.models import Decision, Role
 from consent_db.timeutil import now
+from gatekeeper.app import channels as channel_service
 from gatekeeper.app import consent as consent_service
-from gatekeeper.app import policy
-from gatekeeper.app import family_photos
+from gatekeeper.app import family_photos, policy, showing
 from gatekeeper.app.context import gate_context, unit_of_work
 from gatekeeper.gate.access import item_chunks
 from gatekeeper.gate.errors import NotInQuarantine, UnknownItem
@@ -41,6 +41,10 @@ def _own_child(child_id: int) -> None:
             abort(404)
 
 
+def _ctx():
+    return gate_context(current_app._get_current_object())
+
+
 def _child_page(child_id: int, error: str | None = None, status: int = 200):
     at = now()
     with transaction() as db:
@@ -50,8 +54,13 @@ def _child_page(child_id: int, error: str | None = None, status: int = 200):
         except family.NotYourChild:
             abort(404)
         page = person_page(db, child_id, setting_id=child.setting_id, at=at)
+    channels = channel_service.parent_lines(unit_of_work(current_app._get_current_object()), principal())
+    try:
+        gallery = showing.gallery_items(_ctx(), principal(), child_id)
+    except policy.PolicyError:
+        gallery = []  # no parental responsibility: no photos
     return render_template("parents/child.html", child=child, link=link, lines=lines, history=page.history,
-                           error=error), status
+                           channels=channels, gallery=gallery, error=error), status
 
 
 @bp.get("/child/<int:child_id>")
@@ -67,6 +76,11 @@ def decide(child_id: int):
         abort(400, description="Choose to give or withdraw consent.")
     try:
         purpose = family.parse_purpose(request.form.get("purpose", ""))
+        if decision == Decision.GRANT.value and request.form.get("confirmed") != "yes":
+            irrevocable = channel_service.cannot_take_back(unit_of_work(current_app._get_current_object()),
+                                                           principal(), purpose)
+            if irrevocable is not None:
+                return _confirm_page(child_id, irrevocable)
         consent_service.decide_for_child(unit_of_work(current_app._get_current_object()), principal(), child_id,
                                          purpose, decision)
     except policy.NotYourChild:
@@ -79,6 +93,33 @@ def decide(child_id: int):
         flash("Your consent is withdrawn. Anything already published that shows your child is being taken down now.",
               "info")
     return redirect(url_for(".child", child_id=child_id))
+
+
+def _confirm_page(child_id: int, channel):
+    with transaction() as db:
+        try:
+            child, _ = family.child_for(db, principal(), child_id)
+        except family.NotYourChild:
+            abort(404)
+    return render_template("parents/confirm.html", child=child, channel=channel)
+
+
+@bp.get("/child/<int:child_id>/gallery/<object_name>")
+def gallery_file(child_id: int, object_name: str):
+    """One photo or video of the child's gallery, decided again now; ?download=1 saves it."""
+    ctx = _ctx()
+    try:
+        item = showing.gallery_item(ctx, principal(), child_id, object_name)
+        body = showing.open_item(ctx, item)
+    except (policy.PolicyError, showing.NotServed, NotInQuarantine):
+        abort(404)
+    response = Response(body, mimetype=item.mime, direct_passthrough=True)
+    if item.size is not None:
+        response.content_length = item.size
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response.headers["Content-Disposition"] = f"{disposition}; filename={item.object_name}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/child/<int:child_id>/withdraw-all")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from consent_db import devices
+from consent_db import devices, records
+from gatekeeper.app import channels as channel_service
 from gatekeeper.app import devices as device_service
 from gatekeeper.app.context import unit_of_work
 from gatekeeper.web.current import principal
@@ -18,12 +19,14 @@ def _uow():
     return unit_of_work(current_app._get_current_object())
 
 
-def _page(error: str | None = None, status: int = 200, code: str | None = None):
+def _page(error: str | None = None, status: int = 200, code: str | None = None, display_code: str | None = None):
     rows = device_service.list_devices(_uow(), principal())
     public = current_app.config.get("PUBLIC_URL")
     pairing_url = public.rstrip("/") + url_for("device.status") if public else url_for("device.status", _external=True)
-    return render_template("manager/devices.html", devices=rows, error=error, code=code, pairing_url=pairing_url,
-                           trust=trust_details(),
+    channels = {c.id: c for c in channel_service.list_views(_uow(), principal())}
+    displays = [c for c in channels.values() if c.kind is not None and c.kind.name == "display"]
+    return render_template("manager/devices.html", devices=rows, error=error, code=code, display_code=display_code,
+                           channels=channels, displays=displays, pairing_url=pairing_url, trust=trust_details(),
                            minutes=int(devices.CODE_TTL.total_seconds() // 60)), status
 
 
@@ -37,6 +40,17 @@ def pairing_code():
     code = device_service.issue_pairing_code(_uow(), principal())
     # Shown on this response only; it is stored hashed.
     return _page(code=code)
+
+
+@bp.post("/display-code")
+def display_code():
+    try:
+        code = device_service.issue_display_code(_uow(), principal(), request.form.get("channel", ""))
+    except records.UnknownChannel:
+        return _page("Choose one of the setting's entrance display channels.", 400)
+    except devices.DeviceError as exc:
+        return _page(sentence(exc), 400)
+    return _page(display_code=code)
 
 
 @bp.post("/<int:device_id>/rename")

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from gatekeeper.publishers import publisher_for
-from gatekeeper.publishers.base import InvalidTarget, PublisherMisconfigured, PublishRefused, TakeBack, new_object_name
+from gatekeeper.publishers.base import InvalidTarget, PublisherMisconfigured, PublishRefused, Takeback, new_object_name
 from gatekeeper.publishers.facebook import DEFAULT_GRAPH_URL, FacebookPagePublisher
 from gatekeeper.publishers.newsletter import IssueItem, NewsletterPublisher
 from gatekeeper.publishers.wordpress import WordPressPublisher
@@ -21,12 +21,16 @@ NEWSLETTER = {"kind": "newsletter", "host": "smtp.example.org", "sender": "offic
 
 
 def test_each_kind_says_whether_a_copy_can_be_taken_back_and_tells_parents():
-    assert WordPressPublisher.can_take_back is TakeBack.BY_DELETION
-    assert FacebookPagePublisher.can_take_back is TakeBack.BY_DELETION
-    assert NewsletterPublisher.can_take_back is TakeBack.NEVER
-    assert "cannot be taken back" in NewsletterPublisher.parent_line
-    assert "can be taken back" in WordPressPublisher.parent_line
-    assert "Facebook page" in FacebookPagePublisher.parent_line
+    assert WordPressPublisher.can_take_back is Takeback.BY_DELETION
+    assert FacebookPagePublisher.can_take_back is Takeback.BY_DELETION
+    assert NewsletterPublisher.can_take_back is Takeback.NEVER
+    from gatekeeper.publishers import KINDS
+    # What parents read comes from each kind's declaration, and agrees with what its publisher does.
+    for name, publisher in (("newsletter", NewsletterPublisher), ("wordpress", WordPressPublisher),
+                            ("facebook", FacebookPagePublisher)):
+        assert KINDS[name].takeback is publisher.can_take_back
+    assert "Cannot be taken back" in KINDS["newsletter"].takeback.sentence()
+    assert "Facebook page" in KINDS["facebook"].where
     assert all(p.takes_captions for p in (WordPressPublisher, FacebookPagePublisher, NewsletterPublisher))
     assert NewsletterPublisher.sends_in_issues and not WordPressPublisher.sends_in_issues
 
