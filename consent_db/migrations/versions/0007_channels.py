@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0007_channels"
-down_revision = "0006_security"
+down_revision = "0007_daily"
 branch_labels = None
 depends_on = None
 
