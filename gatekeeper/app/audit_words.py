@@ -166,6 +166,7 @@ def _consent(verb: str) -> Callable[[dict, Names, str], str]:
 Sentence = Callable[[dict, Names, str], str]
 SENTENCES: dict[str, Sentence] = {
     "setting:created": lambda d, n, s: f"The setting “{d.get('name', '')}” was created.",
+    "setting:renamed": lambda d, n, s: f"The setting was renamed from “{d.get('from', '')}” to “{d.get('to', '')}”.",
     "consent:granted": _consent("was given"),
     "consent:refused": _consent("was refused"),
     "consent:withdrawn": _consent("was withdrawn"),
@@ -210,6 +211,7 @@ SENTENCES: dict[str, Sentence] = {
     "media:publish-abandoned": lambda d, n, s: f"Publishing {s} on {n.channel(d.get('channel'))} was abandoned.",
     "media:purged": lambda d, n, s: f"{s[0].upper() + s[1:]} was deleted" + (f": {d['reason']}." if d.get("reason") else "."),
     "account:created": lambda d, n, s: f"The {d.get('role', '')} account {s} was created.",
+    "account:email-changed": lambda d, n, s: f"The sign-in email of the {d.get('role', '')} account {s} was changed.",
     "account:password-changed": lambda d, n, s: f"The password of {s} was changed.",
     "account:disabled": lambda d, n, s: f"The account {s} was disabled.",
     "account:invited": lambda d, n, s: f"An invitation to a new {d.get('role', '')} account was sent.",
