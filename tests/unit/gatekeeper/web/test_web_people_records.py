@@ -2,6 +2,7 @@
 guardians and channels, consent badges, and the face picker saying who lacks consent where."""
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -25,8 +26,6 @@ def upload(app, manager, text: str):
 def confirm(app, manager, page: str, text: str | None = None):
     fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', page)[1]
     csv_text = text if text is not None else re.search(r'<textarea name="csv"[^>]*>\n(.*?)</textarea>', page, re.S)[1]
-    import html
-
     return post(app, manager, "/manager/people/import/confirm", {"csv": html.unescape(csv_text),
                                                                  "fingerprint": fingerprint})
 
