@@ -220,8 +220,8 @@ def people_import(instance, setting, csv_file: Path, preview, expect, as_json) -
 def people_edit(instance, setting, person_id, first_name, surname, born, starts, leaves, room, as_json) -> None:
     """Change a person's details; options not given stay as they are."""
     with operator_for(instance, setting) as op:
-        [current] = [p for p in people_service.list_people(op.uow(), op.principal, kind=None, archived=None)
-                     if p.id == person_id] or [None]
+        current = next((p for p in people_service.list_people(op.uow(), op.principal, kind=None, archived=None)
+                        if p.id == person_id), None)
         if current is None:
             raise CommandError(f"there is no person {person_id}")
         keep = person_data(current)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from consent_db import audit, records
-from consent_db.audit import CLI, Actor, AuditTag
+from consent_db.audit import CLI, AuditTag
 from consent_db.models import AuditEvent, Setting
 from gatekeeper.app import audit_words
 from gatekeeper.app.audit_log import AuditFilter, readable

@@ -67,13 +67,15 @@ def client_for(app, world, role):
 
 
 # Run last, in this order: each would spoil the requests after it.
-DESTRUCTIVE = ("manager_queue.reject", "manager_devices.revoke", "manager_accounts.disable", "auth.signout")
+DESTRUCTIVE = ("manager_queue.reject", "manager_devices.revoke", "manager_accounts.disable",
+               "manager_people.archive_guardian", "manager_people.archive", "manager_channels.archive", "auth.signout")
 
 
 def values_for(rule, world, ids) -> dict:
     samples = {"child_id": world.child_id, "person_id": world.child_id, "device_id": world.device_id,
                "account_id": world.other_parent_id, "token": "not-a-real-token", "filename": "app.css",
                "invitation_id": 1, "object_name": "A" * 24 + ".jpg", "channel_id": world.website_id,
+               "guardian_id": world.guardian_id,
                "public_id": ids["video"] if rule.endpoint == "media.item_frame" else ids["photo"]}
     return {name: samples[name] for name in rule.arguments}
 

@@ -2,6 +2,7 @@
 guardians and channels, consent badges, and the face picker saying who lacks consent where."""
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -25,8 +26,6 @@ def upload(app, manager, text: str):
 def confirm(app, manager, page: str, text: str | None = None):
     fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', page)[1]
     csv_text = text if text is not None else re.search(r'<textarea name="csv"[^>]*>\n(.*?)</textarea>', page, re.S)[1]
-    import html
-
     return post(app, manager, "/manager/people/import/confirm", {"csv": html.unescape(csv_text),
                                                                  "fingerprint": fingerprint})
 
@@ -181,3 +180,45 @@ def test_a_channel_is_renamed_then_archived_which_takes_down_what_is_published_t
     assert post(app, manager, "/manager/channels/999/archive").status_code == 404
     assert post(app, manager, "/manager/channels/999/edit", {"name": "A", "description": "B"}).status_code == 404
     assert manager.get("/manager/channels?show=nonsense").status_code == 400
+
+
+def test_the_queue_pages_through_every_item_with_counts_and_a_day_filter(app, world, manager):
+    from datetime import datetime, timezone
+
+    from consent_db.models import ItemState
+    from tests.queue_rows import add_items
+
+    with transaction(app) as db:
+        ids = add_items(db, world.setting_id, [ItemState.HELD] * 100, at=datetime(2026, 3, 14, 9, tzinfo=timezone.utc))
+    pages = [manager.get(f"/manager/queue?state=held&page={n}").data.decode() for n in (1, 2, 3)]
+    shown = [pid for pid in ids if any(pid in page for page in pages)]
+    assert shown == ids, "every held item is on some page (48 a page)"
+    assert all(sum(pid in page for page in pages) == 1 for pid in ids), "and on only one"
+    assert "100 items, page 1 of 3" in pages[0] and 'rel="next"' in pages[0] and 'rel="prev"' in pages[2]
+    next_link = re.search(r'<a rel="next" href="([^"]+)"', pages[0])[1]
+    assert "state=held" in next_link and "page=2" in next_link, "the filter travels with the page links"
+    assert 'Held: needs a decision <span class="badge">100</span>' in pages[0]
+    assert ids[0] in manager.get("/manager/queue?day=2026-03-14&state=held&page=3").data.decode()
+    assert "0 items" in manager.get("/manager/queue?day=15/03/2026").data.decode()
+    for bad in ("page=0", "page=x", "day=14/03/26", "state=everything"):
+        assert manager.get(f"/manager/queue?{bad}").status_code == 400, bad
+
+
+def test_the_audit_log_names_people_in_sentences_with_raw_details_behind_a_disclosure(app, world, manager):
+    grant(app, world, world.website_id)
+    page = manager.get(f"/manager/audit?person={world.child_id}").data.decode()
+    assert "Ada Lovelace was added as child (manual)." in page
+    assert "Anne Lovelace was linked to Ada Lovelace with parental responsibility." in page
+    assert "account 1" not in page and "<details><summary>Details" in page
+    post(app, manager, f"/manager/people/{world.child_id}/edit", {"first_name": "Ada", "surname": "Lovelace",
+                                                                  "room": "Oaks"})
+    changed = manager.get("/manager/audit?kind=person").data.decode()
+    assert "Ada Lovelace&#39;s details were changed: room from blank to Oaks." in changed
+    assert "manager@acorns.test" in changed, "the Manager is named by their account, not a number"
+    assert "Bo Other was added" not in manager.get(f"/manager/audit?person={world.child_id}").data.decode()
+    assert manager.get("/manager/audit?person=9999").status_code == 404
+    assert manager.get("/manager/audit?person=x").status_code == 400
+    assert manager.get(f"/manager/audit?person={world.child_id}&item=abc").status_code == 400
+    assert manager.get("/manager/audit?page=0").status_code == 400
+    beyond = manager.get("/manager/audit?page=99")
+    assert beyond.status_code == 200 and 'id="event-' not in beyond.data.decode()
