@@ -5,7 +5,7 @@ from flask import Flask
 
 from gatekeeper.web import (auth, branding, current, devices, display, errors, health, media, nav, notifications,
                             parents, password_reset, security, staff, trust, uploads)
-from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people, queue
+from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, newsletter, people, queue
 from gatekeeper.web.manager import devices as manager_devices
 from gatekeeper.web.services import mail, throttle
 
@@ -24,6 +24,7 @@ BLUEPRINTS = (
     consent.bp,
     enrolment.bp,
     channels.bp,
+    newsletter.bp,
     manager_devices.bp,
     accounts.bp,
     audit.bp,

@@ -9,7 +9,7 @@ import pytest
 
 from consent_db import devices, records
 from consent_db.audit import CLI
-from consent_db.models import SessionStage
+from consent_db.models import Channel, SessionStage
 from gatekeeper.database import transaction
 from gatekeeper.web.current import DEVICE_COOKIE
 from tests.web_world import post, sign_in_directly
@@ -74,7 +74,7 @@ DESTRUCTIVE = ("manager_queue.reject", "manager_devices.revoke", "manager_accoun
 def values_for(rule, world, ids) -> dict:
     samples = {"child_id": world.child_id, "person_id": world.child_id, "device_id": world.device_id,
                "account_id": world.other_parent_id, "token": "not-a-real-token", "filename": "app.css",
-               "invitation_id": 1, "object_name": "A" * 24 + ".jpg", "channel_id": world.website_id,
+               "invitation_id": 1, "object_name": "A" * 24 + ".jpg", "channel_id": world.newsletter_id,
                "guardian_id": world.guardian_id,
                "public_id": ids["video"] if rule.endpoint == "media.item_frame" else ids["photo"]}
     return {name: samples[name] for name in rule.arguments}
@@ -97,6 +97,10 @@ def upload(app, client, data, name):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_answers_every_role_as_it_should(app, world, fake_faces, photo_bytes, video_bytes, role):
+    with transaction(app) as db:  # the newsletter pages need a channel that sends by email
+        db.get(Channel, world.newsletter_id).target = {
+            "kind": "newsletter", "host": "127.0.0.1", "port": 2525, "security": "none",
+            "sender": "office@acorns.test", "recipients": ["anne@family.test"]}
     uploader = client_for(app, world, "staff_on_tablet")
     ids = {"photo": upload(app, uploader, photo_bytes, "p.jpg"), "video": upload(app, uploader, video_bytes, "v.mp4")}
     client = client_for(app, world, role)
