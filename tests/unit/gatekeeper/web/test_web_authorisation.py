@@ -8,7 +8,7 @@ import io
 import pytest
 
 from consent_db.models import SessionStage
-from tests.web_world import post, sign_in_directly
+from tests.web_world import csrf_token, post, sign_in_directly
 
 PUBLIC = {"auth.home", "auth.signin", "auth.accept_invitation", "device.status", "device.pair", "health.healthz",
           "health.readyz", "password_reset.forgot", "password_reset.choose",
@@ -52,13 +52,13 @@ def client_for(app, world, role):
 
 
 # Run last, in this order: each would spoil the requests after it.
-DESTRUCTIVE = ("manager_queue.reject", "manager_devices.revoke", "manager_accounts.disable", "auth.signout")
+DESTRUCTIVE = ("staff.cancel_upload", "manager_queue.reject", "manager_devices.revoke", "manager_accounts.disable", "auth.signout")
 
 
 def values_for(rule, world, ids) -> dict:
     samples = {"child_id": world.child_id, "person_id": world.child_id, "device_id": world.device_id,
                "account_id": world.other_parent_id, "token": "not-a-real-token", "filename": "app.css",
-               "invitation_id": 1,
+               "invitation_id": 1, "upload_id": ids["upload"], "index": 0,
                "public_id": ids["video"] if rule.endpoint == "media.item_frame" else ids["photo"]}
     return {name: samples[name] for name in rule.arguments}
 
@@ -82,13 +82,21 @@ def upload(app, client, data, name):
 def test_every_route_answers_every_role_as_it_should(app, world, fake_faces, photo_bytes, video_bytes, role):
     uploader = client_for(app, world, "staff_on_tablet")
     ids = {"photo": upload(app, uploader, photo_bytes, "p.jpg"), "video": upload(app, uploader, video_bytes, "v.mp4")}
+    started = uploader.post("/staff/upload/start", json={"name": "c.jpg", "size": 10, "type": "image/jpeg"},
+                            headers={"X-CSRFToken": csrf_token(app, uploader)})
+    ids["upload"] = started.json["id"]
     client = client_for(app, world, role)
     problems = []
     for endpoint, method, rule in requests_for(app):
         url = rule.build(values_for(rule, world, ids), append_unknown=False)[1]
         if endpoint == "media.item_frame":
             url += "?t=0"
-        response = client.get(url) if method == "GET" else post(app, client, url, {})
+        if method == "GET":
+            response = client.get(url)
+        elif method == "POST":
+            response = post(app, client, url, {})
+        else:
+            response = client.open(url, method=method, headers={"X-CSRFToken": csrf_token(app, client)})
         status, location = response.status_code, response.headers.get("Location", "")
         answer = f"{method} {url} as {role}: {status} {location}"
         if status >= 500:
