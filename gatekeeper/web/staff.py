@@ -147,15 +147,14 @@ def _read_chunk(cap: int) -> bytes:
         abort(411, description="Send a chunk with its Content-Length.")
     if request.content_length > cap:
         abort(413)
-    parts, size = [], 0
-    while size <= cap:
-        part = request.stream.read(min(64 * 1024, cap + 1 - size))
+    # Read exactly the announced length, never past it: the announced length is already held to the cap.
+    parts, size, wanted = [], 0, request.content_length
+    while size < wanted:
+        part = request.stream.read(min(64 * 1024, wanted - size))
         if not part:
             break
         parts.append(part)
         size += len(part)
-    if size > cap:
-        abort(413)
     return b"".join(parts)
 
 

@@ -70,11 +70,11 @@ class Browser:
         self.context = ssl.create_default_context()
         self.context.check_hostname, self.context.verify_mode = False, ssl.CERT_NONE
 
-    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None,
+                body: bytes | str | None = None):
         conn = http.client.HTTPSConnection("localhost", self.port, source_address=(self.address, 0),
                                            context=self.context, timeout=30)
         sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
-        body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
             sent |= {"Content-Type": "application/x-www-form-urlencoded",
@@ -170,3 +170,35 @@ def test_the_throttle_and_the_log_see_each_clients_own_address_not_the_proxys(be
     assert set(failure_addresses(instance, instance_database)) == {"127.0.0.5"}, "neither the proxy's address nor a forged one"
     manager = Browser(port, "127.0.0.6")
     assert manager.sign_in("manager@setting.local", password)[0] == 302
+
+
+def test_chunks_pass_the_proxy_and_every_large_body_is_refused_there(behind_nginx):
+    from tests.e2e.test_serve_chunked_uploads import photo_with_sentinel, staff_on_a_tablet
+
+    port, instance, _ = behind_nginx
+    signed_in = {**staff_on_a_tablet(instance), "Referer": f"https://localhost:{port}/staff/upload"}
+    browser = Browser(port, "127.0.0.7")
+    data = photo_with_sentinel(6 * 1024 * 1024)
+    status, _, text = browser.request("POST", "/staff/upload/start", headers={
+        **signed_in, "Content-Type": "application/json"}, body=json.dumps(
+        {"name": "big.jpg", "size": len(data), "type": "image/jpeg"}))
+    assert status == 201, text
+    started = json.loads(text)
+    chunk, upload_id = started["chunk_bytes"], started["id"]
+    for index in range(-(-len(data) // chunk)):
+        status, _, text = browser.request("PUT", f"/staff/upload/{upload_id}/chunks/{index}?offset={index * chunk}",
+                                          headers={**signed_in, "Content-Type": "application/octet-stream"},
+                                          body=data[index * chunk:(index + 1) * chunk])
+        assert status == 201, text
+    status, _, text = browser.request("POST", f"/staff/upload/{upload_id}/finish", headers=signed_in)
+    assert status == 201, text
+    # nginx refuses, from the Content-Length, a body larger than any route takes (no 2 GiB route is left).
+    for method, path in (("POST", "/staff/upload"), ("PUT", f"/staff/upload/{upload_id}/chunks/0?offset=0"),
+                         ("POST", "/signin")):
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+            with browser.context.wrap_socket(raw, server_hostname="localhost") as tls:
+                tls.sendall((f"{method} {path} HTTP/1.1\r\nHost: localhost:{port}\r\nCookie: {signed_in['Cookie']}\r\n"
+                             f"Content-Type: application/octet-stream\r\nContent-Length: {6 * 1024 * 1024}\r\n\r\n")
+                            .encode())
+                answer = tls.recv(4096).decode("latin-1")
+        assert answer.startswith("HTTP/1.1 413"), (path, answer[:200])

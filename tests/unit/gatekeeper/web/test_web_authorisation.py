@@ -12,7 +12,7 @@ from consent_db.audit import CLI
 from consent_db.models import Channel, SessionStage
 from gatekeeper.database import transaction
 from gatekeeper.web.current import DEVICE_COOKIE
-from tests.web_world import post, sign_in_directly
+from tests.web_world import csrf_token, post, sign_in_directly
 
 PUBLIC = {"auth.home", "auth.signin", "auth.accept_invitation", "device.status", "device.pair", "health.healthz",
           "health.readyz", "password_reset.forgot", "password_reset.choose",
@@ -67,7 +67,7 @@ def client_for(app, world, role):
 
 
 # Run last, in this order: each would spoil the requests after it.
-DESTRUCTIVE = ("manager_queue.reject", "manager_devices.revoke", "manager_accounts.disable",
+DESTRUCTIVE = ("staff.cancel_upload", "manager_queue.reject", "manager_devices.revoke", "manager_accounts.disable",
                "manager_people.archive_guardian", "manager_people.archive", "manager_channels.archive", "auth.signout")
 
 
@@ -76,6 +76,7 @@ def values_for(rule, world, ids) -> dict:
                "account_id": world.other_parent_id, "token": "not-a-real-token", "filename": "app.css",
                "invitation_id": 1, "object_name": "A" * 24 + ".jpg", "channel_id": world.newsletter_id,
                "guardian_id": world.guardian_id,
+               "upload_id": ids["upload"], "index": 0,
                "public_id": ids["video"] if rule.endpoint == "media.item_frame" else ids["photo"]}
     return {name: samples[name] for name in rule.arguments}
 
@@ -103,13 +104,21 @@ def test_every_route_answers_every_role_as_it_should(app, world, fake_faces, pho
             "sender": "office@acorns.test", "recipients": ["anne@family.test"]}
     uploader = client_for(app, world, "staff_on_tablet")
     ids = {"photo": upload(app, uploader, photo_bytes, "p.jpg"), "video": upload(app, uploader, video_bytes, "v.mp4")}
+    started = uploader.post("/staff/upload/start", json={"name": "c.jpg", "size": 10, "type": "image/jpeg"},
+                            headers={"X-CSRFToken": csrf_token(app, uploader)})
+    ids["upload"] = started.json["id"]
     client = client_for(app, world, role)
     problems = []
     for endpoint, method, rule in requests_for(app):
         url = rule.build(values_for(rule, world, ids), append_unknown=False)[1]
         if endpoint == "media.item_frame":
             url += "?t=0"
-        response = client.get(url) if method == "GET" else post(app, client, url, {})
+        if method == "GET":
+            response = client.get(url)
+        elif method == "POST":
+            response = post(app, client, url, {})
+        else:
+            response = client.open(url, method=method, headers={"X-CSRFToken": csrf_token(app, client)})
         status, location = response.status_code, response.headers.get("Location", "")
         answer = f"{method} {url} as {role}: {status} {location}"
         if status >= 500:

@@ -289,3 +289,11 @@ def test_uploads_untouched_for_the_configured_hours_are_removed_by_the_recovery_
     assert old in found.removed
     assert staff.get(f"/staff/upload/{old}").status_code == 404
     assert staff.get(f"/staff/upload/{recent}").json["received"] == [0]
+
+
+def test_staff_on_a_tablet_may_send_a_chunk_larger_than_a_form_post(app, staff, photo_bytes):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    data = with_sentinel(photo_bytes, 2 * CHUNK)
+    upload_id = send(app, staff, data, indexes=[0])
+    assert staff.get(f"/staff/upload/{upload_id}").json["received"] == [0]
+
