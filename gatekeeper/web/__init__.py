@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gatekeeper.web import (auth, current, devices, errors, health, media, nav, parents, password_reset, security, staff,
-                            uploads)
+from gatekeeper.web import (auth, current, dates, devices, errors, health, media, nav, parents, password_reset, security,
+                            staff, uploads)
 from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, people, queue
 from gatekeeper.web.manager import devices as manager_devices
 from gatekeeper.web.services import mail
@@ -36,5 +36,6 @@ def init_app(app: Flask) -> None:
     mail.init_app(app)
     errors.init_app(app)
     nav.init_app(app)
+    dates.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
