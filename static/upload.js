@@ -32,6 +32,26 @@
     if (ok) { view.bar.value = 100; } else { view.bar.remove(); }
   }
 
+  var SIGNED_OUT = "You were signed out — sign in again, then send the file again.";
+
+  // Signed out in another tab: the service answers 401, or (through a proxy or an old server) the
+  // request is redirected to the sign-in page and comes back as HTML with status 200.
+  function signedOut(xhr, answer) {
+    if (xhr.status === 401 || (answer && answer.signed_out)) { return true; }
+    var url = xhr.responseURL || "";
+    var signin = form.dataset.signin.split("?")[0];
+    return answer === null && xhr.status === 200 && (url.split("?")[0].slice(-signin.length) === signin ||
+      /^text\/html/.test(xhr.getResponseHeader("Content-Type") || ""));
+  }
+
+  function askToSignIn(view) {
+    finish(view, false, SIGNED_OUT + " ");
+    var link = document.createElement("a");
+    link.href = form.dataset.signin;
+    link.textContent = "Sign in again";
+    view.state.append(link);
+  }
+
   function send(job) {
     busy = true;
     var view = job.view;
@@ -51,7 +71,11 @@
     xhr.addEventListener("load", function () {
       var answer = null;
       try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
-      if (xhr.status === 413) {
+      if (signedOut(xhr, answer)) {
+        askToSignIn(view);
+        waiting.forEach(function (job) { finish(job.view, false, SIGNED_OUT); });
+        waiting = [];
+      } else if (xhr.status === 413) {
         finish(view, false, "Not accepted: the file is larger than this service accepts.");
       } else if (answer && answer.message) {
         finish(view, Boolean(answer.ok), answer.message);
