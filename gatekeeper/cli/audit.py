@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 
+from consent_db.timeutil import date_time
 from gatekeeper.app import audit_log as audit_service
 from gatekeeper.cli.common import emit, instance_option, json_option
 from gatekeeper.cli.records import operator_for
@@ -40,6 +42,6 @@ def audit_list(instance, tag_prefix, subject, limit, as_json) -> None:
     with operator_for(instance, None) as op:
         data = audit_service.events(op.uow(), op.principal, tag_prefix=tag_prefix, subject=subject, limit=limit)
     emit(data, as_json, lambda rows: "\n".join(
-        f"{e['id']:>6}  {e['at'][:19]}  {e['tag']:<28} {e['subject'] or '-':<14} "
+        f"{e['id']:>6}  {date_time(datetime.fromisoformat(e['at']))}  {e['tag']:<28} {e['subject'] or '-':<14} "
         f"{e['actor_label'] or ('account ' + str(e['actor_account_id']) if e['actor_account_id'] else '-')}"
         for e in rows) or "no events")

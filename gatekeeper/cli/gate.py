@@ -11,6 +11,7 @@ import click
 from consent_db import migrate
 from consent_db.models import PersonKind
 from consent_db.records import RecordsError, get_channel, get_person
+from consent_db.timeutil import date_time
 from gatekeeper.app import media
 from gatekeeper.app.context import gate_context
 from gatekeeper.app.policy import PolicyError
@@ -108,7 +109,7 @@ def queue_list(instance, state, channel_slug, as_json) -> None:
     channel = channel_ids(gate, [channel_slug])[0] if channel_slug else None
     rows = [dataclasses.asdict(e) for e in media.list_queue(gate.ctx, gate.principal, state=state, channel_id=channel)]
     emit(rows, as_json, lambda items: "\n".join(
-        f"{r['public_id']}  {r['kind']:5}  {r['state_words']:40}  {r['faces']} face(s)"
+        f"{r['public_id']}  {date_time(r['received_at'])}  {r['kind']:5}  {r['state_words']:40}  {r['faces']} face(s)"
         + (f"  published on {', '.join(r['published_on'])}" if r["published_on"] else "") for r in items)
         or "the queue is empty")
 
