@@ -283,3 +283,18 @@ def test_the_consent_switch_is_named_by_the_words_it_shows(app, world, parent):
     ids = button.group(1).split()
     named = " ".join(re.search(rf'id="{i}"[^>]*>([^<]+)<', page).group(1) for i in ids)
     assert named == "Our website Yes — tap to withdraw"
+
+
+# The audit's finding: a table that scrolls sideways could not be reached by keyboard.
+
+def test_every_table_that_may_scroll_is_a_named_region_the_keyboard_reaches():
+    from pathlib import Path
+
+    import gatekeeper
+
+    folder = Path(gatekeeper.__file__).parent / "templates"
+    wrappers = [(path.name, tag) for path in folder.rglob("*.html")
+                for tag in re.findall(r'<div class="table-wrap"[^>]*>', path.read_text(encoding="utf-8"))]
+    assert len(wrappers) >= 7
+    for name, tag in wrappers:
+        assert 'tabindex="0"' in tag and 'role="region"' in tag and "aria-label" in tag, (name, tag)
