@@ -56,23 +56,23 @@ def _check_voice(session: Session, person: Person, given_by: GivenBy, guardian_i
     if given_by is GivenBy.MANAGER and not (evidence or "").strip():
         raise InvalidDecision("a paper form entered by the Manager needs an evidence note (where the form is kept)")
     if given_by is GivenBy.SELF and is_child:
-        raise InvalidDecision(f"person {person.id} is a child: 'self' is only for staff")
+        raise InvalidDecision(f"{person.full_name} is a child: 'self' is only for staff")
     if given_by is GivenBy.CHILD_OBJECTION and not is_child:
-        raise InvalidDecision(f"person {person.id} is staff: a child's objection is only for children")
+        raise InvalidDecision(f"{person.full_name} is staff: a child's objection is only for children")
     if given_by is GivenBy.GUARDIAN and not is_child:
-        raise InvalidDecision(f"person {person.id} is staff: staff decide for themselves")
+        raise InvalidDecision(f"{person.full_name} is staff: staff decide for themselves")
     if given_by in (GivenBy.SELF, GivenBy.CHILD_OBJECTION) or (given_by is GivenBy.MANAGER and not is_child):
         if guardian_id is not None:
             raise InvalidDecision(f"a decision given by {given_by.value} names no guardian")
         return
     if guardian_id is None:
-        raise InvalidDecision(f"a decision for child {person.id} must name the guardian with parental responsibility who gave it")
-    get_guardian(session, guardian_id, setting_id=person.setting_id)
+        raise InvalidDecision(f"a decision for {person.full_name} must name the guardian with parental responsibility who gave it")
+    guardian = get_guardian(session, guardian_id, setting_id=person.setting_id)
     link = session.get(GuardianLink, (guardian_id, person.id))
     if link is None:
-        raise InvalidDecision(f"guardian {guardian_id} is not a guardian of child {person.id}")
+        raise InvalidDecision(f"{guardian.name} is not a guardian of {person.full_name}")
     if not link.parental_responsibility:
-        raise InvalidDecision(f"guardian {guardian_id} has no parental responsibility for child {person.id}, so cannot decide")
+        raise InvalidDecision(f"{guardian.name} has no parental responsibility for {person.full_name}, so cannot decide")
 
 
 def _expiry(expires: date | datetime | None, decision: Decision, at: datetime) -> datetime | None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from consent_db.models import ConsentDecision, GuardianLink, Person, PersonKind, Setting
+from consent_db.models import ConsentDecision, Guardian, GuardianLink, Person, PersonKind, Setting
 from consent_db.rules import DecisionFact, PersonFacts, verdict
 from consent_db.timeutil import utc
 from consent_db.verdicts import FACE_MATCHING, Verdict
@@ -64,14 +64,15 @@ def _load_history(session: Session, ids: list[int], purpose: Purpose, at: dateti
     rows = session.execute(
         select(
             ConsentDecision.person_id, ConsentDecision.decision, ConsentDecision.given_by,
-            ConsentDecision.recorded_at, ConsentDecision.guardian_id, ConsentDecision.expires_at,
+            ConsentDecision.recorded_at, ConsentDecision.guardian_id, ConsentDecision.expires_at, Guardian.name,
         )
+        .outerjoin(Guardian, Guardian.id == ConsentDecision.guardian_id)
         .where(ConsentDecision.person_id.in_(ids), purpose_clause(purpose), ConsentDecision.recorded_at <= at)
         .order_by(ConsentDecision.person_id, ConsentDecision.recorded_at, ConsentDecision.id)
     )
     history: dict[int, list[DecisionFact]] = defaultdict(list)
-    for pid, decision, given_by, recorded_at, guardian_id, expires_at in rows:
-        history[pid].append(DecisionFact(decision, given_by, recorded_at, guardian_id, expires_at))
+    for pid, decision, given_by, recorded_at, guardian_id, expires_at, guardian_name in rows:
+        history[pid].append(DecisionFact(decision, given_by, recorded_at, guardian_id, expires_at, guardian_name))
     return history
 
 

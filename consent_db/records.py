@@ -273,17 +273,18 @@ def add_channel(
     session: Session, *, setting_id: int, slug: str, name: str, description: str,
     target: dict | None = None, actor: Actor, at: datetime | None = None,
 ) -> Channel:
-    """Add an official channel; raises InvalidRecord for a bad or taken slug or empty text."""
+    """Add an official channel; raises InvalidRecord for a bad or taken short name (slug) or empty text."""
     slug = (slug or "").strip()
     if not SLUG_RE.match(slug) or len(slug) > 64:
-        raise InvalidRecord(f"channel slug {slug!r} must be lower-case letters, digits and single hyphens")
+        raise InvalidRecord(f"the short name {slug!r} must be lower-case letters, digits and single hyphens, "
+                            "for example 'website'")
     if slug == FACE_MATCHING:
-        raise InvalidRecord(f"{FACE_MATCHING!r} is reserved for face-matching consent")
+        raise InvalidRecord(f"the short name {FACE_MATCHING!r} is reserved for face-matching consent")
     if not (description or "").strip():
         raise InvalidRecord("the channel needs a plain-English description for parents")
     taken = session.scalars(select(Channel).where(Channel.setting_id == setting_id, Channel.slug == slug)).first()
     if taken is not None:
-        raise InvalidRecord(f"a channel called {slug!r} already exists (id {taken.id})")
+        raise InvalidRecord(f"the short name {slug!r} already exists: it belongs to the channel “{taken.name}”")
     channel = Channel(setting_id=setting_id, slug=slug, name=_name(name, "channel name"),
                       description=description.strip(), target=target, created_at=utc(at or now()))
     session.add(channel)

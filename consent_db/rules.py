@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Hashable, Mapping, Sequence
 
 from consent_db.models.consent import Decision, GivenBy
-from consent_db.timeutil import start_of, utc
+from consent_db.timeutil import long_date, start_of, utc
 from consent_db.verdicts import Reason, Verdict
 
 
@@ -42,20 +42,26 @@ class DecisionFact:
     recorded_at: datetime
     guardian_id: int | None = None
     expires_at: datetime | None = None
+    # What people read: the guardian's name, never their record number.
+    guardian_name: str | None = None
 
 
-def _day(moment: datetime) -> str:
-    return utc(moment).date().isoformat()
+def _day(moment: datetime | date) -> str:
+    return long_date(moment)
+
+
+def _guardian(fact: DecisionFact) -> str:
+    return fact.guardian_name or "a parent or carer"
 
 
 def _who(fact: DecisionFact) -> str:
     if fact.given_by is GivenBy.SELF:
         return "themself"
     if fact.given_by is GivenBy.MANAGER:
-        suffix = f" for guardian {fact.guardian_id}" if fact.guardian_id else ""
+        suffix = f" signed by {_guardian(fact)}" if fact.guardian_id else ""
         return f"the Manager from a paper form{suffix}"
     if fact.given_by is GivenBy.GUARDIAN:
-        return f"guardian {fact.guardian_id}"
+        return _guardian(fact)
     return "staff recording the child's objection"
 
 
@@ -101,7 +107,7 @@ def verdict(
         return Verdict(person_id, False, Reason.UNKNOWN_PERSON, f"there is no person {person_id}")
     at = utc(at)
     if person.ends_on_leaving and person.leaving_date and at >= start_of(person.leaving_date):
-        return Verdict(person_id, False, Reason.LEFT_SETTING, f"left the setting on {person.leaving_date.isoformat()}")
+        return Verdict(person_id, False, Reason.LEFT_SETTING, f"left the setting on {_day(person.leaving_date)}")
     past = sorted((f for f in history if utc(f.recorded_at) <= at), key=lambda f: utc(f.recorded_at))
     if person.is_child:
         objections = [f for f in past if f.given_by is GivenBy.CHILD_OBJECTION]

@@ -63,6 +63,17 @@
     return { caption: caption ? caption.value : "", people: people };
   }
 
+  // Signed out (in another tab, or the session ended): say so, with a link back to the sign-in page.
+  function askToSignIn(view) {
+    finish(view, false, SIGNED_OUT + " ");
+    if (form.dataset.signin) {
+      var link = document.createElement("a");
+      link.href = form.dataset.signin;
+      link.textContent = "Sign in again";
+      view.state.append(link);
+    }
+  }
+
   // A failed request: why, and whether trying again may help.
   function Failure(kind, message, status) { this.kind = kind; this.message = message; this.status = status; }
 
@@ -70,7 +81,8 @@
     var url = xhr.responseURL || "";
     var type = xhr.getResponseHeader("Content-Type") || "";
     // The sign-in page (after a redirect) or any HTML page where JSON was asked for.
-    return /\/signin(\?|$)/.test(url.replace(/^https?:\/\/[^/]+/, "").split("#")[0]) ||
+    // The service answers a signed-out JSON request with 401.
+    return xhr.status === 401 || /\/signin(\?|$)/.test(url.replace(/^https?:\/\/[^/]+/, "").split("#")[0]) ||
       (xhr.status >= 200 && xhr.status < 300 && type.indexOf("application/json") === -1 && xhr.status !== 204);
   }
 
@@ -199,7 +211,7 @@
     }).catch(function (failure) {
       if (!(failure instanceof Failure)) { failure = new Failure("refused", null, 0); }
       if (failure.kind === "signed-out") {
-        finish(view, false, SIGNED_OUT);
+        askToSignIn(view);
         // Nothing else can go through until the person signs in again.
         waiting.splice(0).forEach(function (other) { finish(other.view, false, SIGNED_OUT); });
         return;

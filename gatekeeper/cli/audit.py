@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 
+from consent_db.timeutil import date_time
 from gatekeeper.app import audit_log as audit_service
 from gatekeeper.app.audit_log import MAX_PER_PAGE, AuditFilter
 from gatekeeper.cli.common import CommandError, emit, instance_option, json_option
@@ -54,5 +56,5 @@ def audit_list(instance, kind, person_id, item, subject, page, per_page, as_json
             for event in result.events]
     footer = f"page {result.page} of {result.pages} ({result.total} events)"
     emit(data, as_json, lambda rows: "\n".join(
-        f"{e['id']:>6}  {e['at'][8:10]}/{e['at'][5:7]}/{e['at'][:4]} {e['at'][11:16]}  {e['who']}: {e['sentence']}  [{e['tag']}]"
+        f"{e['id']:>6}  {date_time(datetime.fromisoformat(e['at']))}  {e['who']}: {e['sentence']}  [{e['tag']}]"
         for e in rows) + ("\n" + footer if rows else "no events"))

@@ -12,6 +12,7 @@ from consent_db import migrate
 from consent_db.models import PersonKind
 from consent_db.records import RecordsError, get_channel, get_person
 from consent_db.ukdates import parse_uk_date
+from consent_db.timeutil import date_time
 from gatekeeper.app import media
 from gatekeeper.app.context import gate_context
 from gatekeeper.app.policy import PolicyError
@@ -138,7 +139,7 @@ def queue_list(instance, state, channel_slug, uploader, day, page, per_page, as_
     summary = ("  ".join(f"{view} {count}" for view, count in first.counts.items())
                + (f"\npage {first.page} of {first.pages} ({first.total} items)" if page else f"\n{first.total} items"))
     emit(rows, as_json, lambda items: "\n".join(
-        f"{r['public_id']}  {r['kind']:5}  {r['state_words']:40}  {r['faces']} face(s)"
+        f"{r['public_id']}  {date_time(r['received_at'])}  {r['kind']:5}  {r['state_words']:40}  {r['faces']} face(s)"
         + (f"  published on {', '.join(r['published_on'])}" if r["published_on"] else "") for r in items)
         + ("\n" if items else "the queue is empty\n") + summary)
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from consent_db import importing, migrate, records
 from consent_db.models import GivenBy, Method, Person, Setting
+from consent_db.timeutil import short_date
 from consent_db.verdicts import Verdict
 from gatekeeper.app import consent as consent_service
 from gatekeeper.app import people as people_service
@@ -97,7 +98,7 @@ def verdict_data(verdict: Verdict) -> dict:
 
 
 def _person_line(p: dict) -> str:
-    dates = " ".join(f"{k}={p[k]}" for k in ("born", "starts", "leaves") if p[k])
+    dates = " ".join(f"{k} {short_date(p[k])}" for k in ("born", "starts", "leaves") if p[k])
     return f"{p['id']:>5}  {p['kind']:<5}  {p['first_name']} {p['surname']}  {dates}".rstrip()
 
 

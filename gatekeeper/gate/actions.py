@@ -130,6 +130,11 @@ def redact_faces(ctx: GateContext, public_id: str, face_indexes: Iterable[int], 
             if kind is ItemKind.VIDEO:
                 item.width, item.height, item.duration = clean.width, clean.height, clean.duration
                 item.has_audio = clean.has_audio
+            # A covered face shows nobody: what the Manager said about it goes; the other faces' marks
+            # are carried to the new analysis by ingest.
+            for index in indexes:
+                covered_face = get_face(item, index)
+                covered_face.manager_person_id, covered_face.not_a_person = None, False
             move(item, ItemState.ANALYSING)
             _record(session, AuditTag.MEDIA_REDACTED, item, actor, faces=[i + 1 for i in indexes], style=style.value)
     ctx.enqueue(ANALYSE_JOB, public_id=public_id)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from consent_db import audit
 from consent_db.audit import Actor, AuditTag
-from consent_db.models import Approval, ItemKind, ItemState, MediaItem, PersonKind, Rendition
+from consent_db.models import Approval, ItemKind, ItemState, MediaFace, MediaItem, PersonKind, Rendition
 from consent_db.records import default_setting, list_channels, list_people
-from gatekeeper.faces.analysis import Analysis
+from gatekeeper.faces.analysis import Analysis, Box
 from gatekeeper.faces.engine import failed
 from gatekeeper.faces.gallery import Gallery
 from gatekeeper.faces.models import ModelError
@@ -25,6 +25,7 @@ from gatekeeper.gate.errors import GateError
 from gatekeeper.gate.evaluate import refresh_state
 from gatekeeper.gate.items import ANY_SETTING, face_rows, file_sha256, get_item
 from gatekeeper.gate.lifecycle import move
+from gatekeeper.gate.marks import Mark, Place, carry
 from gatekeeper.gate.renditions import RenditionError, Stored, discard, make_renditions, store_key
 from gatekeeper.job_names import JobName
 from gatekeeper.media import sanitize_file
@@ -162,6 +163,7 @@ def _record_analysis(ctx: GateContext, public_id: str, stored: list[Stored], ana
                                                                Approval.revoked_at.is_(None))):
             approval.revoked_at = ctx.clock()
         first_analysis = item.analysed_at is None
+        marks = marks_of_faces(item)
         item.faces.clear()
         item.renditions.clear()
         session.flush()
@@ -175,6 +177,7 @@ def _record_analysis(ctx: GateContext, public_id: str, stored: list[Stored], ana
                 row.rendition_id = rendition.id
             item.faces.extend(rows)
             next_index += len(rows)
+        kept = _keep_marks(marks, item)
         errors = [a.error for a in analyses if a.failed and a.error]
         item.analysed_at = ctx.clock()
         item.analysis_failed = render_error is not None or any(a.failed for a in analyses)
@@ -184,6 +187,7 @@ def _record_analysis(ctx: GateContext, public_id: str, stored: list[Stored], ana
         audit.record(session, AuditTag.MEDIA_ANALYSED if item.state is ItemState.READY else AuditTag.MEDIA_HELD,
                      actor_label="system", subject=f"media:{public_id}", setting_id=item.setting_id,
                      details={"faces": sum(len(a.faces) for a in analyses), "failed": item.analysis_failed,
+                              "marks_kept": kept,
                               "error": item.analysis_error, "renditions": [s.profile for s in stored],
                               "cleared_channels": sorted(c for c, d in decisions.items() if d.cleared)})
         if first_analysis:
@@ -191,6 +195,28 @@ def _record_analysis(ctx: GateContext, public_id: str, stored: list[Stored], ana
     discard(ctx.store, old_keys - new_keys)
     if first_analysis:
         ctx.enqueue(DRAIN_JOB)
+
+
+def _place(item: MediaItem, face: MediaFace) -> Place:
+    profile = next((r.profile for r in item.renditions if r.id == face.rendition_id), None)
+    return Place(profile, Box(face.x, face.y, face.width, face.height), face.frame_time)
+
+
+def marks_of_faces(item: MediaItem) -> list[Mark]:
+    """The Manager's marks on the item's faces as they stand, with where each face was."""
+    return [Mark(_place(item, f), f.manager_person_id, f.not_a_person, f.marked_by_account_id, f.marked_at)
+            for f in item.faces if f.manager_person_id is not None or f.not_a_person]
+
+
+def _keep_marks(marks: list[Mark], item: MediaItem) -> int:
+    """Put each mark back on the new face that is clearly the same one; returns how many were kept."""
+    faces = list(item.faces)
+    kept = carry(marks, [_place(item, f) for f in faces])
+    for at, mark in kept.items():
+        face = faces[at]
+        face.manager_person_id, face.not_a_person = mark.person_id, mark.not_a_person
+        face.marked_by_account_id, face.marked_at = mark.marked_by_account_id, mark.marked_at
+    return len(kept)
 
 
 def rendition_row(entry: Stored, analysis: Analysis, at) -> Rendition:

@@ -109,6 +109,22 @@ class UploadStatus:
     state: str = ""  # the item's state, for pages that update themselves
 
 
+def state_words(state: ItemState, published_on) -> str:
+    """The item's state in plain words; once it is on a channel, where it is published says more than
+    "waiting for the Manager"."""
+    if published_on and state in (ItemState.READY, ItemState.HELD):
+        return "published on " + ", ".join(published_on)
+    return PLAIN_WORDS[state]
+
+
+def clamp_box(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
+    """A face box cut to the picture: a detector may report a face that runs past the edge."""
+    x, y, w, h = box
+    left, top = min(max(0, x), width), min(max(0, y), height)
+    right, bottom = max(left, min(width, x + w)), max(top, min(height, y + h))
+    return left, top, right - left, bottom - top
+
+
 def _published_on(session, item_ids: list[int]) -> dict[int, list[str]]:
     rows = session.execute(select(Publication.item_id, Channel.name).join(Channel, Channel.id == Publication.channel_id)
                            .where(Publication.item_id.in_(item_ids), Publication.state == PublicationState.PUBLISHED))
@@ -195,7 +211,8 @@ def _filters(setting_id: int | None, query: QueueQuery) -> list:
 
 def _entries(session, items: list[MediaItem]) -> tuple[QueueEntry, ...]:
     published = _published_on(session, [i.id for i in items])
-    return tuple(QueueEntry(i.public_id, i.kind.value, i.state.value, PLAIN_WORDS[i.state], i.received_at,
+    return tuple(QueueEntry(i.public_id, i.kind.value, i.state.value, state_words(i.state, published.get(i.id)),
+                            i.received_at,
                             i.uploaded_by_account_id, len(i.faces), tuple(published.get(i.id, ()))) for i in items)
 
 
@@ -241,6 +258,10 @@ def list_queue(ctx: GateContext, *, setting_id: int | None, state: str | None = 
                                                              channel_id=channel_id)))
         if state:
             query = query.where(MediaItem.state == ItemState(state))
+        if state == ItemState.READY.value:
+            # "Ready to approve" is the Manager's to-do list: an item already published was approved, and
+            # stays under "Everything" as "published on ...".
+            query = query.where(MediaItem.id.not_in(select(Publication.item_id).where(Publication.state.in_(LIVE))))
         elif not include_purged:
             query = query.where(MediaItem.state != ItemState.PURGED)
         return list(_entries(session, list(session.scalars(query))))
@@ -249,6 +270,7 @@ def list_queue(ctx: GateContext, *, setting_id: int | None, state: str | None = 
 def _face_views(session, item: MediaItem) -> tuple[FaceView, ...]:
     shown = primary_rendition(item)
     profiles = {r.id: r.profile for r in item.renditions}
+    sizes = {r.id: (r.width, r.height) for r in item.renditions}
     ids = {f.manager_person_id or f.engine_person_id for f in item.faces} - {None}
     names = {p.id: p.full_name for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
     views = []
@@ -257,10 +279,13 @@ def _face_views(session, item: MediaItem) -> tuple[FaceView, ...]:
         if face.not_a_person:
             label = "not a person"
         elif person is not None:
-            label = names.get(person, f"person {person}")
+            label = names.get(person, "someone no longer in the records")
         else:
             label = FACE_LABELS.get(face.engine_status, face.engine_status)
-        views.append(FaceView(face.index, face.index + 1, (face.x, face.y, face.width, face.height), face.frame_time,
+        box = (face.x, face.y, face.width, face.height)
+        if face.rendition_id in sizes:
+            box = clamp_box(box, *sizes[face.rendition_id])
+        views.append(FaceView(face.index, face.index + 1, box, face.frame_time,
                               tuple(face.times or ()), label, person, face.engine_status, face.engine_reason,
                               face.manager_person_id is not None, face.not_a_person,
                               profiles.get(face.rendition_id), shown is not None and face.rendition_id == shown.id))
@@ -291,14 +316,16 @@ def item_detail(ctx: GateContext, public_id: str, *, setting_id: int | None) -> 
         held_times = sorted({t for f in faces if f.index in held_faces for t in (f.times or (
             (f.frame_time,) if f.frame_time is not None else ()))})
         shown = primary_rendition(item)
+        channels = _channel_views(session, item, decisions)
+        published_on = [c.name for c in channels if c.publication == "published"]
         return ItemDetail(
             public_id=item.public_id, kind=item.kind.value, state=item.state.value,
-            state_words=PLAIN_WORDS[item.state], width=shown.width if shown else item.width,
+            state_words=state_words(item.state, published_on), width=shown.width if shown else item.width,
             height=shown.height if shown else item.height, duration=shown.duration if shown else item.duration,
             has_audio=item.has_audio, keep_audio=item.keep_audio, caption=item.caption,
             received_at=item.received_at, uploaded_by_account_id=item.uploaded_by_account_id,
             analysis_failed=item.analysis_failed, analysis_error=item.analysis_error, faces=faces,
-            channels=_channel_views(session, item, decisions), held_times=tuple(held_times),
+            channels=channels, held_times=tuple(held_times),
             shown_as=shown.kind if shown else item.kind.value,
             renditions=tuple({"profile": r.profile, "kind": r.kind, "width": r.width, "height": r.height,
                               "duration": r.duration, "frames": r.frames, "fps": r.fps,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 
 from consent_db import devices
 from consent_db.audit import Actor
@@ -87,10 +87,25 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+SIGNED_OUT = "You were signed out — sign in again, then send the file again."
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def signed_out_answer():
+    """For a script (the uploader): a 401 it can put in words, instead of the sign-in page's HTML."""
+    return jsonify(ok=False, signed_out=True, message=SIGNED_OUT, signin=url_for("auth.signin")), 401
+
+
 def require_role(role: Role):
-    """A before_request guard: anonymous callers go to sign-in, other roles get 403."""
+    """A before_request guard: anonymous callers go to sign-in (a script asking for JSON gets a 401),
+    other roles get 403."""
     def guard():
         if g.get("account") is None or g.web_session.stage is not SessionStage.READY:
+            if wants_json():
+                return signed_out_answer()
             return redirect(url_for("auth.signin", next=request.full_path.rstrip("?") if request.method == "GET" else None))
         if g.account.role is not role:
             abort(403)

@@ -1,11 +1,12 @@
 """Error pages in plain words, for every HTTP error the app raises (CSRF failures included)."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from gatekeeper.web.services.throttle import CountersUnavailable
+from gatekeeper.web.current import signed_out_answer, wants_json
 
 MESSAGES = {
     400: ("Something in the request was not right", "Please go back and try again."),
@@ -29,6 +30,9 @@ def _render(status: int, detail: str | None = None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        # Signing out in another tab clears the session and its CSRF secret with it.
+        if wants_json() and g.get("account") is None:
+            return signed_out_answer()
         return _render(400, "The form had expired or did not come from this site. Reload the page and try again.")
 
     @app.errorhandler(CountersUnavailable)

@@ -39,7 +39,7 @@ def new_secret() -> str:
 
 
 def provisioning_uri(secret: str, email: str) -> str:
-    """The otpauth:// address an authenticator app takes (typed or pasted; no QR here)."""
+    """The otpauth:// address an authenticator app takes (scanned as a QR code, pasted, or typed as the key)."""
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 

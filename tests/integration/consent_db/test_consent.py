@@ -170,7 +170,7 @@ BAD = [
     ("bad given-by word", dict(given_by="neighbour"), InvalidDecision, "not one of"),
     ("bad method", dict(method="pigeon"), InvalidDecision, "not one of"),
     ("unknown guardian", dict(guardian_id=9999), UnknownGuardian, "no guardian 9999"),
-    ("guardian of another child", dict(guardian_id="stranger"), InvalidDecision, "is not a guardian of child"),
+    ("guardian of another child", dict(guardian_id="stranger"), InvalidDecision, "is not a guardian of"),
     ("guardian without PR", dict(guardian_id="aunt"), InvalidDecision, "no parental responsibility"),
     ("guardian decision naming nobody", dict(guardian_id=None), InvalidDecision, "must name the guardian"),
     ("self for a child", dict(given_by="self", guardian_id=None), InvalidDecision, "only for staff"),

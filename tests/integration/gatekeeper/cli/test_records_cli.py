@@ -161,3 +161,12 @@ def test_with_two_settings_the_operator_names_one_and_an_unknown_name_is_an_erro
     assert filled.counts() == before
     assert filled.json("people", "list", "--setting", "Oak Tree") == []
     assert len(filled.json("people", "list", "--setting", "1")) == 3
+
+
+def test_what_a_person_reads_on_the_command_line_has_british_dates_and_names(filled):
+    listing = filled("people", "list", "--kind", "child").stdout
+    assert "born 04/03/2021 starts 02/09/2024" in listing and "2021-03-04" not in listing
+    filled.json("consent", "set", "1", "website", "grant", "--by", "1", "--expires", "2099-09-01")
+    shown = filled("consent", "show", "1").stdout
+    assert "granted by Anne on " in shown and ", until 1 September 2099" in shown
+    assert "guardian 1" not in shown

@@ -160,6 +160,20 @@ def test_a_redacted_photo_is_analysed_again_and_the_face_is_gone(world):
     assert len(world.published_files()) == 1
 
 
+def test_covering_one_face_keeps_the_managers_identification_of_the_other(world):
+    for name in ("obama", "biden"):
+        world.child(name)
+        world.decide(name, world.website, Decision.GRANT)  # no face matching: both faces are unknown
+    item = world.upload(TWO_PEOPLE)
+    assert [f.label for f in item_detail(world.ctx, item, setting_id=world.setting_id).faces] == ["unknown"] * 2
+    actions.identify_face(world.ctx, item, 0, world.people["obama"], actor=MANAGER, setting_id=world.setting_id)
+    actions.identify_face(world.ctx, item, 1, world.people["biden"], actor=MANAGER, setting_id=world.setting_id)
+    actions.redact_faces(world.ctx, item, [0], actor=MANAGER, setting_id=world.setting_id)
+    detail = item_detail(world.ctx, item, setting_id=world.setting_id)
+    assert [(f.label, f.by_manager) for f in detail.faces] == [("Biden Testchild", True)]
+    assert detail.state == "ready"
+
+
 def test_a_caption_with_a_childs_surname_is_refused(world):
     from gatekeeper.gate.actions import CaptionNotAllowed
 
