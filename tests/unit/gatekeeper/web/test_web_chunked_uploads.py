@@ -297,3 +297,35 @@ def test_staff_on_a_tablet_may_send_a_chunk_larger_than_a_form_post(app, staff, 
     upload_id = send(app, staff, data, indexes=[0])
     assert staff.get(f"/staff/upload/{upload_id}").json["received"] == [0]
 
+def test_a_chunked_upload_carries_the_caption_and_who_is_in_it_to_the_item(app, world, staff, fake_faces,
+                                                                           photo_bytes):
+    about = {"caption": "Ada at the sand tray", "people": [world.child_id]}
+    answer = staff.post("/staff/upload/start", json={"name": "photo.jpg", "size": len(photo_bytes),
+                                                     "type": "image/jpeg", **about}, headers=headers(app, staff))
+    assert answer.status_code == 201, answer.json
+    upload_id = answer.json["id"]
+    for index in range(-(-len(photo_bytes) // CHUNK)):
+        assert put(app, staff, upload_id, index, photo_bytes[index * CHUNK:(index + 1) * CHUNK]).status_code == 201
+    done = staff.post(f"/staff/upload/{upload_id}/finish", json=about, headers=headers(app, staff))
+    assert done.status_code == 201, done.json
+    (item,) = items(app)
+    assert item.caption == "Ada at the sand tray" and item.suggested_people == [world.child_id]
+
+
+@pytest.mark.parametrize("about, words", [
+    ({"caption": "Ada Lovelace at the sand tray"}, "surname"),
+    ({"people": [99999]}, "no person"),
+])
+def test_a_caption_or_person_that_would_be_refused_is_refused_before_any_chunk_is_sent(app, staff, photo_bytes,
+                                                                                        about, words):
+    answer = staff.post("/staff/upload/start", json={"name": "photo.jpg", "size": len(photo_bytes),
+                                                     "type": "image/jpeg", **about}, headers=headers(app, staff))
+    assert answer.status_code == 422 and words in answer.json["error"]
+    assert not (Path(app.config["QUARANTINE_DIR"]) / ".work" / "uploads").exists() or \
+        list((Path(app.config["QUARANTINE_DIR"]) / ".work" / "uploads").iterdir()) == []
+
+
+def test_people_that_are_not_a_list_of_ids_are_a_400(app, staff, photo_bytes):
+    answer = staff.post("/staff/upload/start", json={"name": "photo.jpg", "size": len(photo_bytes),
+                                                     "type": "image/jpeg", "people": "Ada"}, headers=headers(app, staff))
+    assert answer.status_code == 400
