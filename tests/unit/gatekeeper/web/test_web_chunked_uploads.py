@@ -297,6 +297,7 @@ def test_staff_on_a_tablet_may_send_a_chunk_larger_than_a_form_post(app, staff, 
     upload_id = send(app, staff, data, indexes=[0])
     assert staff.get(f"/staff/upload/{upload_id}").json["received"] == [0]
 
+
 def test_a_chunked_upload_carries_the_caption_and_who_is_in_it_to_the_item(app, world, staff, fake_faces,
                                                                            photo_bytes):
     about = {"caption": "Ada at the sand tray", "people": [world.child_id]}
