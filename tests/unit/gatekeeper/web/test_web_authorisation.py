@@ -16,14 +16,14 @@ from tests.web_world import csrf_token, post, sign_in_directly
 
 PUBLIC = {"auth.home", "auth.signin", "auth.accept_invitation", "device.status", "device.pair", "health.healthz",
           "health.readyz", "password_reset.forgot", "password_reset.choose",
-          "static"}
+          "static", "trust.instructions", "trust.authority_certificate", "trust.apple_profile"}
 # Sign-in steps work on a half-finished sign-in; fully signed-in or anonymous callers are sent onwards.
 SIGN_IN_STEPS = {"auth.password", "auth.two_factor", "auth.two_factor_setup", "auth.signout", "auth.two_factor_renew"}
 MANAGER_ONLY_PREFIXES = ("manager_",)
 ROLES = ("anonymous", "staff_on_tablet", "staff_without_tablet", "manager", "manager_before_two_factor", "parent",
          "parent_of_another_family", "display")
 # Routes that serve one published item by name: the walk's made-up name is rightly not found.
-BY_PUBLISHED_NAME = {"parents.gallery_file", "display.picture"}
+BY_PUBLISHED_NAME = {"parents.gallery_file", "display.picture", "parents.photo", "parents.photo_file"}
 
 
 def allowed_roles(endpoint: str) -> set[str]:
@@ -39,6 +39,10 @@ def allowed_roles(endpoint: str) -> set[str]:
         return {"manager"}
     if endpoint.startswith("display."):
         return {"display"}
+    if endpoint in ("notifications.inbox", "notifications.email_choice"):
+        # Everyone signed in reads their own notifications; only a Manager may ask for a daily summary
+        # (the walk posts no choice, which means one email per notification).
+        return {"staff_on_tablet", "manager", "parent", "parent_of_another_family"}
     raise AssertionError(f"no access rule for {endpoint}: add it to this test")
 
 
@@ -76,7 +80,7 @@ def values_for(rule, world, ids) -> dict:
                "account_id": world.other_parent_id, "token": "not-a-real-token", "filename": "app.css",
                "invitation_id": 1, "object_name": "A" * 24 + ".jpg", "channel_id": world.newsletter_id,
                "guardian_id": world.guardian_id,
-               "upload_id": ids["upload"], "index": 0,
+               "upload_id": ids["upload"], "index": 0, "publication_id": 1,
                "public_id": ids["video"] if rule.endpoint == "media.item_frame" else ids["photo"]}
     return {name: samples[name] for name in rule.arguments}
 
