@@ -95,8 +95,10 @@ def _channel_files(channels: Path) -> Iterator[tuple[str, Path]]:
     if not channels.is_dir():
         return
     for path in sorted(channels.rglob("*")):
-        if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
-            yield path.relative_to(channels).as_posix(), path
+        relative = path.relative_to(channels)
+        # Hidden entries are publishers' staging folders and partial copies, never published copies.
+        if path.is_file() and not path.is_symlink() and not any(p.startswith(".") for p in relative.parts):
+            yield relative.as_posix(), path
 
 
 def take_backup(app: Flask, folder: Path, passphrase: str, *, keep: int | None = None,

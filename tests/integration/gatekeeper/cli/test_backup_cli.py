@@ -165,7 +165,7 @@ def test_a_backup_taken_during_uploads_restores_with_every_row_backed_by_its_obj
     try:
         # A real second process, as a backup run by a timer beside a busy service would be.
         done = subprocess.run([sys.executable, "-m", "gatekeeper", "--instance", str(op.instance), "backup", str(backups)],
-                              env=env, capture_output=True, text=True, timeout=300)
+                              env=env, capture_output=True, text=True, timeout=1200)
     finally:
         stop.set()
         uploader.join()

@@ -122,3 +122,4 @@ def test_a_short_passphrase_is_refused_before_anything_is_written():
     with pytest.raises(ArchiveError, match="at least 12"):
         ArchiveWriter(out, "short", cost=CHEAP)
     assert out.getvalue() == b""
+
