@@ -1,13 +1,13 @@
 """Records: people, guardians and channels can be archived (hidden, never deleted).
 
-Revision ID: 0007_records
-Revises: 0006_security
+Revision ID: 0008_records
+Revises: 0007_publishers
 Create Date: 2026-11-29
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0007_records"
+revision = "0008_records"
 down_revision = "0007_publishers"
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """Channels: entrance displays are paired devices bound to a display channel; failed takedowns are noted.
 
-Revision ID: 0007_channels
-Revises: 0006_security
+Revision ID: 0010_channels
+Revises: 0009_daily
 Create Date: 2026-11-29
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0007_channels"
-down_revision = "0007_daily"
+revision = "0010_channels"
+down_revision = "0009_daily"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """Notifications (in the pages and by email, at once or as a daily digest), the uploader's
 suggestion of who is in an item, and a video track's box in every frame (to cover it).
 
-Revision ID: 0007_daily
-Revises: 0006_security
+Revision ID: 0009_daily
+Revises: 0008_records
 Create Date: 2026-11-29
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0007_daily"
-down_revision = "0007_records"
+revision = "0009_daily"
+down_revision = "0008_records"
 branch_labels = None
 depends_on = None
 
