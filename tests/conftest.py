@@ -44,11 +44,17 @@ def pytest_report_header(config):
     return None
 
 
+def _again_on_postgresql(item) -> bool:
+    # Browser checks of markup, TLS and the network ("once") say the same on either database, and each
+    # takes minutes: the whole-suite run has them, the PostgreSQL run does not repeat them.
+    return APP_LEVEL_FIXTURE in getattr(item, "fixturenames", ()) and item.get_closest_marker("once") is None
+
+
 def pytest_collection_modifyitems(config, items):
     if app_database() != "postgresql":
         return
-    keep = [item for item in items if APP_LEVEL_FIXTURE in getattr(item, "fixturenames", ())]
-    dropped = [item for item in items if APP_LEVEL_FIXTURE not in getattr(item, "fixturenames", ())]
+    keep = [item for item in items if _again_on_postgresql(item)]
+    dropped = [item for item in items if not _again_on_postgresql(item)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

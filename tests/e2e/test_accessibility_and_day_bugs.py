@@ -17,6 +17,9 @@ from gatekeeper.web.services.passwords import hasher_for
 from tests.e2e.accessibility import sideways_overflow, wcag_violations, widest_elements
 from tests.web_world import PASSWORD, World, build_world, post, sign_in_directly
 
+# Markup, TLS and the network: the same on either database (see tests/conftest.py).
+pytestmark = pytest.mark.once
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}

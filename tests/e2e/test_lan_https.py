@@ -25,6 +25,9 @@ from gatekeeper.database import session_factory, transaction
 from tests.conftest import ROOT
 from tests.web_world import PASSWORD, build_world
 
+# Markup, TLS and the network: the same on either database (see tests/conftest.py).
+pytestmark = pytest.mark.once
+
 BROWSER_SCRIPT = Path(__file__).with_name("lan_browser.py")
 
 

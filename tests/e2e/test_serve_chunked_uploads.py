@@ -21,6 +21,9 @@ from itsdangerous import URLSafeTimedSerializer
 
 from tests.conftest import ROOT
 
+# Markup, TLS and the network: the same on either database (see tests/conftest.py).
+pytestmark = pytest.mark.once
+
 SENTINEL = b"SENTINEL-PLAINTEXT-serve-9d41"
 
 

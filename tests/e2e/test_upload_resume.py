@@ -13,6 +13,9 @@ from consent_db.models import MediaItem, WebSession
 from gatekeeper.database import session_factory, transaction
 from tests.web_world import PASSWORD, build_world
 
+# Markup, TLS and the network: the same on either database (see tests/conftest.py).
+pytestmark = pytest.mark.once
+
 TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
 CHUNK = 32 * 1024
 
