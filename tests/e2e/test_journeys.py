@@ -139,7 +139,11 @@ def test_pair_upload_decide_publish_and_withdraw(browser, live_app, world, faces
     assert box.bounding_box()["width"] > 20
     assert "unknown" in box.inner_text()
     shot(manager, artifacts, "07-manager-item-face-boxes", for_readme=True)
-    manager.get_by_label("Who is face 1?").select_option(label="Ada Lovelace (child)")
+    picker = manager.get_by_label("Who is face 1?")
+    # The picker says whose consent is missing where ("— no consent for Newsletter"), after the name.
+    ada = picker.locator("option", has_text="Ada Lovelace (child)")
+    assert "no consent for Newsletter" in ada.inner_text()
+    picker.select_option(value=ada.get_attribute("value"))
     manager.get_by_role("button", name="Identify").first.click()
     assert "Face 1: Ada Lovelace" in manager.locator("#face-list").inner_text()
     manager.get_by_label("Our website").check()
