@@ -258,12 +258,13 @@ def test_signed_out_callers_are_sent_to_sign_in_and_a_personal_phone_cannot_star
     anonymous = app.test_client()
     response = anonymous.post("/staff/upload/start", json={"name": "a.jpg", "size": 10, "type": "image/jpeg"},
                               headers=headers(app, anonymous))
-    assert response.status_code == 302 and "/signin" in response.headers["Location"]
+    # A script asking for JSON is told it is signed out (the page then offers sign-in), not redirected.
+    assert response.status_code == 401 and response.json["signed_out"]
     phone = app.test_client()
     sign_in_directly(app, phone, world.staff_id)  # no tablet cookie
     response = phone.post("/staff/upload/start", json={"name": "a.jpg", "size": 10, "type": "image/jpeg"},
                           headers=headers(app, phone))
-    assert response.status_code == 302
+    assert response.status_code == 401
 
 
 def test_a_large_chunk_from_anyone_but_staff_on_a_tablet_is_refused_before_it_is_read(app, world, staff, photo_bytes):

@@ -15,10 +15,17 @@ from gatekeeper.jobs.tasks import drain_outbox, minute_sweep
 from .test_web_staff_and_queue import item_id, published_files  # noqa: F401 - item_id is a fixture
 from tests.web_world import post
 
+from .test_web_people_records import confirm
 
-def outbox_rows(app) -> list[OutboxRow]:
+
+# What a takedown or a withdrawal tells people: consequences of the change, written as their own events.
+NOTICES = {"item_waiting", "item_published", "item_taken_down", "consent_withdrawn"}
+
+
+def outbox_rows(app, *, notices: bool = False) -> list[OutboxRow]:
     with session_factory(app)() as session:
-        return list(session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+        rows = list(session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+    return rows if notices else [row for row in rows if row.kind not in NOTICES]
 
 
 def publish(app, world, manager, parent, item_id):
@@ -38,6 +45,8 @@ def test_a_paper_form_withdrawal_is_one_event_and_takes_the_copy_down(app, world
     [event] = outbox_rows(app)[before:]
     assert event.kind == "consent_changed" and event.payload["ended"] and event.done_at is not None
     assert published_files(app) == []
+    told = {row.kind for row in outbox_rows(app, notices=True) if row.kind in NOTICES}
+    assert {"consent_withdrawn", "item_taken_down"} <= told
 
 
 def test_a_leaving_date_set_on_the_page_takes_the_copy_down_at_once(app, world, manager, parent, item_id):
@@ -52,8 +61,10 @@ def test_a_leaving_date_set_on_the_page_takes_the_copy_down_at_once(app, world, 
 def test_a_csv_import_is_one_event_carried_out(app, world, manager):
     before = len(outbox_rows(app))
     csv = b"first_name,surname,leaves\nMary,Seacole,\nIsambard,Brunel,\n"
-    response = post(app, manager, "/manager/people/import", {"file": (io.BytesIO(csv), "class.csv")},
-                    content_type="multipart/form-data")
+    preview = post(app, manager, "/manager/people/import", {"file": (io.BytesIO(csv), "class.csv")},
+                   content_type="multipart/form-data")
+    assert preview.status_code == 200 and len(outbox_rows(app)) == before, "the preview changes nothing"
+    response = confirm(app, manager, preview.data.decode())
     assert response.status_code == 302
     [event] = outbox_rows(app)[before:]
     assert event.kind == "people_imported" and len(event.payload["person_ids"]) == 2 and event.done_at is not None
