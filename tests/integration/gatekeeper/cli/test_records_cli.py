@@ -73,7 +73,7 @@ ERRORS = [
     ("unknown person", ["consent", "set", "99", "website", "grant", "--by", "1"], "no person 99"),
     ("unknown channel", ["consent", "set", "1", "radio", "grant", "--by", "1"], "no channel 'radio'"),
     ("unknown guardian", ["consent", "set", "1", "website", "grant", "--by", "99"], "no guardian 99"),
-    ("guardian of another child", ["consent", "set", "1", "website", "grant", "--by", "3"], "not a guardian of child 1"),
+    ("guardian of another child", ["consent", "set", "1", "website", "grant", "--by", "3"], "is not a guardian of Ada Lovelace"),
     ("guardian without PR", ["consent", "set", "1", "website", "grant", "--by", "2"], "no parental responsibility"),
     ("self for a child", ["consent", "set", "1", "website", "grant", "--by", "self"], "only for staff"),
     ("guardian for staff", ["consent", "set", "2", "website", "grant", "--by", "1"], "staff decide for themselves"),
