@@ -25,12 +25,13 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consent_db.timeutil import short_date
 from consent_db import audit
 from consent_db.audit import Actor, AuditTag
 from consent_db.editing import person_differences, set_parental_responsibility, update_guardian, update_person
 from consent_db.models import Guardian, GuardianLink, Person, PersonKind
 from consent_db.records import (EMAIL_RE, PersonFields, RecordsError, add_guardian, add_person, check_person)
-from consent_db.ukdates import parse_uk_date, uk_day
+from consent_db.ukdates import parse_uk_date
 
 PERSON_ALIASES = {
     "first_name": "first_name", "firstname": "first_name", "forename": "first_name", "given_name": "first_name",
@@ -246,14 +247,14 @@ def _swap(day: date) -> date | None:
 
 
 def _describe(person: Person) -> str:
-    born = f" (born {uk_day(person.date_of_birth)})" if person.date_of_birth else ""
+    born = f" (born {short_date(person.date_of_birth)})" if person.date_of_birth else ""
     archived = ", archived" if person.archived_at else ""
     return f"{person.full_name}{born}, person {person.id}{archived}"
 
 
 def _shown(value) -> str:
     if isinstance(value, date):
-        return uk_day(value)
+        return short_date(value)
     return "blank" if value in (None, "") else str(value)
 
 

@@ -41,9 +41,3 @@ def _make(year: int, month: int, day: int, text: str, what: str) -> date:
         return date(year, month, day)
     except ValueError:
         raise InvalidRecord(f"{what} {text!r} is not a real date") from None
-
-
-def uk_day(day: date | None) -> str:
-    """A date as en-GB text (14/03/2022), or an empty string."""
-    # Kept local so the importer's messages need no web helper; the shared en-GB formatter can replace it.
-    return day.strftime("%d/%m/%Y") if day else ""

@@ -9,8 +9,8 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consent_db.timeutil import short_date
 from consent_db.models import Account, Channel, Device, Guardian, MediaItem, Person
-from consent_db.ukdates import uk_day
 
 KINDS = {"consent": "Consent", "person": "People", "guardian": "Parents and carers", "channel": "Channels",
          "media": "Photos and videos", "template": "Face matching", "account": "Accounts and sign-in",
@@ -93,7 +93,7 @@ def load_names(session: Session, setting_id: int, events: list[dict]) -> Names:
     for channel in session.scalars(select(Channel).where(Channel.setting_id == setting_id)):
         names.channels[channel.id] = names.channels[channel.slug] = channel.name
     if wanted["media"]:
-        names.items = {public_id: f"the {kind.value} received {uk_day(at.date())}" for public_id, kind, at in
+        names.items = {public_id: f"the {kind.value} received {short_date(at.date())}" for public_id, kind, at in
                        session.execute(select(MediaItem.public_id, MediaItem.kind, MediaItem.received_at).where(
                            MediaItem.public_id.in_(wanted["media"]), MediaItem.setting_id == setting_id))}
     return names

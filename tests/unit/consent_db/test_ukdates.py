@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from consent_db.records import InvalidRecord
-from consent_db.ukdates import parse_uk_date, uk_day
+from consent_db.timeutil import short_date
+from consent_db.ukdates import parse_uk_date
 
 
 @pytest.mark.parametrize("text", ["14/03/2022", "14-03-2022", "2022-03-14", " 14/3/2022 ", "14.03.2022"])
@@ -39,4 +40,4 @@ def test_blank_means_no_date_and_a_date_passes_through():
 
 
 def test_dates_are_shown_in_en_gb():
-    assert uk_day(date(2022, 3, 4)) == "04/03/2022" and uk_day(None) == ""
+    assert short_date(date(2022, 3, 4)) == "04/03/2022" and short_date(None) == ""
