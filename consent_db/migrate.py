@@ -1,7 +1,9 @@
 """Alembic migrations run from code, on the caller's engine, for SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -24,9 +26,33 @@ def _config(connection=None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to revision (default: the newest); safe to run from several processes at once."""
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         _wait_for_other_migrations(connection)
         command.upgrade(_config(connection), revision)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    # SQLite alters a table by copying it and dropping the old one. With foreign keys enforced, that
+    # drop deletes the old rows and fails wherever other tables point at them, so enforcement is off
+    # while migrating (it can only change outside a transaction) and every reference is checked
+    # afterwards: a migration that broke one fails loudly instead of leaving rows pointing at nothing.
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left rows pointing at nothing: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def _wait_for_other_migrations(connection: Connection) -> None:
@@ -39,7 +65,7 @@ def _wait_for_other_migrations(connection: Connection) -> None:
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Take the schema down to revision (default: empty)."""
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         command.downgrade(_config(connection), revision)
 
 

@@ -8,6 +8,7 @@ suite once, then only the app-level tests again this way.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -188,7 +189,7 @@ def app_jobs_url() -> str:
 
 
 @pytest.fixture
-def app(instance_dir, app_database_url):
+def app(request, instance_dir, app_database_url):
     """An app on a fresh, migrated instance: SQLite, or PostgreSQL (see the module docstring)."""
     from consent_db import migrate
     from gatekeeper import create_app
@@ -200,8 +201,13 @@ def app(instance_dir, app_database_url):
     if config["JOBS_URL"].startswith("redis"):
         # The PostgreSQL run counts sign-in attempts in Redis too (keys prefixed per instance).
         config["THROTTLE_URL"] = config["JOBS_URL"]
+        # A queue of its own: tests run side by side in several processes against the one Redis.
+        config["JOBS_QUEUE"] = f"test-{uuid.uuid4().hex[:12]}"
     if app_database_url:
         config["DATABASE_URL"] = app_database_url
+    else:
+        # The instance's own database file, as a copy of one migrated once: migrating anew takes seconds.
+        shutil.copy(request.getfixturevalue("migrated_db"), instance_dir / "gatekeeper.db")
     application = create_app(config, instance_dir=str(instance_dir))
     huey = jobs_of(application).huey
     if not huey.immediate:
@@ -211,6 +217,8 @@ def app(instance_dir, app_database_url):
     migrate.upgrade(session_factory(application).kw["bind"])
     ensure_folders(application)
     yield application
+    if config["JOBS_URL"].startswith("redis"):
+        huey.flush()
     session_factory(application).kw["bind"].dispose()
 
 

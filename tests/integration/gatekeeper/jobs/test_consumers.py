@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 
 import pytest
 from flask import Flask
@@ -25,7 +26,8 @@ def flaky_then_fine(fail_times: int, done: threading.Event, attempts: list):
 
 def run_through(url: str) -> list:
     done, attempts = threading.Event(), []
-    jobs = Jobs(Flask("test"), backend_for(url).make_huey(url),
+    # A queue of its own: other tests may be using the same Redis at the same time.
+    jobs = Jobs(Flask("test"), backend_for(url).make_huey(url, f"test-{uuid.uuid4().hex[:12]}"),
                 {"flaky": TaskSpec(flaky_then_fine(2, done, attempts), retries=3, retry_delay=0)})
     jobs.huey.flush()
     consumer = start_embedded_consumer(jobs, workers=1)
@@ -34,6 +36,7 @@ def run_through(url: str) -> list:
         assert done.wait(30), f"job did not finish; attempts: {attempts}"
     finally:
         consumer.stop(graceful=True)
+        jobs.huey.flush()
     return attempts
 
 
@@ -61,7 +64,8 @@ def test_the_give_up_hook_runs_only_after_the_last_retry(tmp_path):
         given_up.append((error, kwargs, len(attempts)))
         done.set()
 
-    jobs = Jobs(Flask("test"), backend_for(url).make_huey(url),
+    # A queue of its own: other tests may be using the same Redis at the same time.
+    jobs = Jobs(Flask("test"), backend_for(url).make_huey(url, f"test-{uuid.uuid4().hex[:12]}"),
                 {"doomed": TaskSpec(always_fails, retries=2, retry_delay=0, on_give_up=hook)})
     consumer = start_embedded_consumer(jobs, workers=1)
     try:

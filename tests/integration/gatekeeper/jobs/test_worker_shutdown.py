@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
+from gatekeeper.instance import read_instance_id
 from gatekeeper.jobs.backends import backend_for
 from gatekeeper.jobs.runner import Jobs, TaskSpec
 
@@ -100,7 +101,10 @@ def test_sigterm_stops_a_worker_gracefully_and_the_next_worker_runs_its_job(tmp_
     assert CliRunner().invoke(main, ["--instance", str(instance), "init"]).exit_code == 0
     marks = tmp_path / "marks"
     marks.mkdir()
-    jobs = Jobs(Flask("test"), backend_for(jobs_url).make_huey(jobs_url), {"test_slow": TaskSpec(lambda app, **kw: None)})
+    # The instance's own queue: each instance's workers take only the jobs named by its id.
+    queue = read_instance_id(instance)
+    jobs = Jobs(Flask("test"), backend_for(jobs_url).make_huey(jobs_url, queue),
+                {"test_slow": TaskSpec(lambda app, **kw: None)})
     jobs.huey.flush()
     jobs.enqueue("test_slow", n=7)
 
