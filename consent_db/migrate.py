@@ -1,9 +1,9 @@
 """Alembic migrations run from code, on the caller's engine, for SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
 
 from alembic import command
 from alembic.config import Config
