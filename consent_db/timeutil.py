@@ -2,7 +2,7 @@
 and figures people read."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -29,6 +29,14 @@ def start_of(day: date | datetime) -> datetime:
 LOCAL_ZONE = ZoneInfo("Europe/London")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
+
+
+def local_day(day: date) -> tuple[datetime, datetime]:
+    """The UTC moments a day on the setting's clock starts and ends (end excluded); 23 or 25 hours at a
+    clock change."""
+    start = datetime.combine(day, time.min, tzinfo=LOCAL_ZONE)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_ZONE)
+    return utc(start), utc(end)
 
 
 def local(moment: datetime) -> datetime:

@@ -84,12 +84,13 @@ def find_account(ctx: GateContext, principal: Principal, ref: str) -> int | None
         return session.scalars(query).first()
 
 
-def my_uploads(ctx: GateContext, principal: Principal, *, limit: int = 100,
-               oldest_first: bool = False) -> list[queue.UploadStatus]:
-    """The principal's own latest uploads in plain words, newest (or oldest) first."""
+def my_uploads(ctx: GateContext, principal: Principal, *, page: int = 1, per_page: int = 50,
+               oldest_first: bool = False) -> queue.UploadsPage:
+    """One page of the principal's own uploads in plain words, newest (or oldest) first. Raises ValueError
+    for a bad page."""
     policy.require(principal, Action.QUEUE_READ)
-    return queue.my_uploads(ctx, account_id=principal.account_id, setting_id=principal.setting_id, limit=limit,
-                            oldest_first=oldest_first)
+    return queue.my_uploads(ctx, account_id=principal.account_id, setting_id=principal.setting_id, page=page,
+                            per_page=per_page, oldest_first=oldest_first)
 
 
 def item_detail(ctx: GateContext, principal: Principal, public_id: str) -> queue.ItemDetail:

@@ -122,7 +122,7 @@ def _day(text: str | None):
               help="held, ready (to approve), published (live somewhere), analysing, rejected or purged.")
 @click.option("--channel", "channel_slug", help="Only items live on this channel.")
 @click.option("--uploader", help="Only items uploaded by this account (id or email).")
-@click.option("--day", help="Only items received on this UTC day, e.g. 14/03/2026.")
+@click.option("--day", help="Only items received on this day (the setting's clock, UK time), e.g. 14/03/2026.")
 @click.option("--page", type=click.IntRange(1), help="Show only this page (newest first); default: every item.")
 @click.option("--per-page", type=click.IntRange(1, MAX_PER_PAGE), default=50, show_default=True)
 @json_option

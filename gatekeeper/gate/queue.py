@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import selectinload
 
 from consent_db.models import Channel, ItemState, MediaItem, Person, Publication, PublicationState
 from consent_db.records import list_channels
-from consent_db.timeutil import start_of
+from consent_db.timeutil import local_day
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.decision import Decision
 from gatekeeper.gate.evaluate import decide_all
@@ -140,8 +140,8 @@ MAX_PER_PAGE = 500
 
 @dataclass(frozen=True)
 class QueueQuery:
-    """Which items: a view (None: everything but purged), and optionally one uploader, one UTC day, or
-    only those live on one channel."""
+    """Which items: a view (None: everything but purged), and optionally one uploader, one day on the
+    setting's clock, or only those live on one channel."""
 
     view: str | None = None
     uploader_account_id: int | None = None
@@ -201,8 +201,10 @@ def _filters(setting_id: int | None, query: QueueQuery) -> list:
     if query.uploader_account_id is not None:
         clauses.append(MediaItem.uploaded_by_account_id == query.uploader_account_id)
     if query.day is not None:
-        start = start_of(query.day)
-        clauses += [MediaItem.received_at >= start, MediaItem.received_at < start + timedelta(days=1)]
+        # The day the Manager means is the setting's: a photo taken at 00:30 in June is that day's, not
+        # the day before's, though it is stored as 23:30 UTC.
+        start, end = local_day(query.day)
+        clauses += [MediaItem.received_at >= start, MediaItem.received_at < end]
     if query.channel_id is not None:
         clauses.append(MediaItem.id.in_(select(Publication.item_id).where(
             Publication.channel_id == query.channel_id, Publication.state.in_(LIVE))))
@@ -342,23 +344,50 @@ def _suggested(session, item: MediaItem) -> tuple[tuple[int, str], ...]:
     return tuple((p.id, p.full_name) for p in people)
 
 
-def my_uploads(ctx: GateContext, *, account_id: int, setting_id: int, limit: int = 100,
-               oldest_first: bool = False) -> list[UploadStatus]:
-    """A practitioner's latest uploads (up to limit) with their state in plain words (no faces, no consent
-    details), newest first or oldest first."""
-    entries = list_queue(ctx, setting_id=setting_id, uploader_account_id=account_id, limit=limit,
-                         include_purged=True)
-    result = []
-    for entry in entries:
-        if entry.published_on:
-            words = "published on " + ", ".join(entry.published_on)
-        else:
-            words = {"held": "waiting for the Manager to check who is in it",
-                     "purged": "not published: the Manager rejected it, so it was deleted"}.get(entry.state, entry.state_words)
-        result.append(UploadStatus(entry.public_id, entry.kind, entry.received_at, words, entry.state))
-    if oldest_first:
-        result.sort(key=lambda upload: (upload.received_at, upload.public_id))
-    return result
+@dataclass(frozen=True)
+class UploadsPage:
+    """One page of a practitioner's uploads, and how many there are in all."""
+
+    uploads: tuple[UploadStatus, ...]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _upload_words(entry: QueueEntry) -> str:
+    if entry.published_on:
+        return "published on " + ", ".join(entry.published_on)
+    return {"held": "waiting for the Manager to check who is in it",
+            "purged": "not published: the Manager rejected it, so it was deleted"}.get(entry.state, entry.state_words)
+
+
+def my_uploads(ctx: GateContext, *, account_id: int, setting_id: int, page: int = 1, per_page: int = 50,
+               oldest_first: bool = False) -> UploadsPage:
+    """One page of everything a practitioner uploaded, with its state in plain words (no faces, no consent
+    details), newest or oldest first. Raises ValueError for a bad page."""
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValueError(f"pages are numbered from 1 and hold 1 to {MAX_PER_PAGE} items")
+    selected = _filters(setting_id, QueueQuery(uploader_account_id=account_id))
+    order = MediaItem.id.asc() if oldest_first else MediaItem.id.desc()
+    with ctx.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(MediaItem).where(*selected))
+        items = list(session.scalars(select(MediaItem).options(selectinload(MediaItem.faces)).where(*selected)
+                                     .order_by(order).offset((page - 1) * per_page).limit(per_page)))
+        entries = _entries(session, items)
+    uploads = tuple(UploadStatus(e.public_id, e.kind, e.received_at, _upload_words(e), e.state) for e in entries)
+    return UploadsPage(uploads, page, per_page, total)
 
 
 @dataclass(frozen=True)

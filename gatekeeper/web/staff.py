@@ -229,23 +229,38 @@ def _oldest_first() -> bool:
     return request.args.get("order") == "oldest"
 
 
+UPLOADS_PER_PAGE = 50
+
+
+def _uploads_page():
+    """The page of My uploads the address asks for; a malformed page number is a 400 that says so."""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+        abort(400, description="The page number must be a whole number from 1.")
+    return media.my_uploads(gate_context(current_app._get_current_object()), principal(), page=int(page),
+                            per_page=UPLOADS_PER_PAGE, oldest_first=_oldest_first())
+
+
 @bp.get("/uploads", endpoint="my_uploads")
 def my_uploads_page():
-    ctx = gate_context(current_app._get_current_object())
-    rows = media.my_uploads(ctx, principal(), oldest_first=_oldest_first())
-    live = {e.public_id for e in media.list_queue(ctx, principal())}
-    return render_template("staff/uploads.html", rows=rows, live=live, oldest_first=_oldest_first())
+    result = _uploads_page()
+    # A rejected upload's files are gone: it keeps its line, without a picture.
+    live = {upload.public_id for upload in result.uploads if upload.state != "purged"}
+    return render_template("staff/uploads.html", result=result, rows=result.uploads, live=live,
+                           oldest_first=_oldest_first())
 
 
 @bp.get("/uploads.json", endpoint="my_uploads_json")
 def my_uploads_json():
-    """The statuses the My uploads page polls, so it updates without a reload."""
-    rows = media.my_uploads(gate_context(current_app._get_current_object()), principal(), oldest_first=_oldest_first())
-    response = jsonify(order="oldest" if _oldest_first() else "newest",
+    """The statuses the My uploads page polls (the same page of them), so it updates without a reload."""
+    result = _uploads_page()
+    response = jsonify(order="oldest" if _oldest_first() else "newest", page=result.page, pages=result.pages,
+                       total=result.total,
                        uploads=[{"id": r.public_id, "kind": r.kind, "state": r.state, "status": r.status,
-                                 "received_at": r.received_at.isoformat()} for r in rows])
+                                 "received_at": r.received_at.isoformat()} for r in result.uploads])
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
 
 def _on_tablet() -> bool:
     return signed_in(Role.STAFF) and policy.on_registered_tablet(principal())

@@ -2,7 +2,7 @@
 uploader, day and channel; staff only ever see their own uploads."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from argon2 import PasswordHasher
@@ -112,3 +112,27 @@ def test_a_page_past_the_end_is_empty_not_an_error(ctx, setting_id, filled):
 def test_an_unknown_view_is_refused():
     with pytest.raises(ValueError):
         QueueQuery(view="everything")
+
+
+def test_a_day_is_the_settings_day_not_a_utc_one(ctx, setting_id):
+    # 23:30 UTC on 30 June is 00:30 on 1 July in London (summer time): the Manager's 1 July.
+    late = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
+    with ctx.sessions.begin() as session:
+        [after_midnight] = add_items(session, setting_id, [S.HELD], at=late)
+        [before_midnight] = add_items(session, setting_id, [S.HELD], at=late - timedelta(hours=1))
+
+    def on(day):
+        return [e.public_id for e in media.queue_page(ctx, operator(setting_id), QueueQuery(day=day)).entries]
+
+    assert on(date(2026, 7, 1)) == [after_midnight]
+    assert on(date(2026, 6, 30)) == [before_midnight]
+
+
+def test_a_day_with_a_clock_change_holds_all_of_its_hours(ctx, setting_id):
+    # 25 October 2026 has 25 hours in London: 00:00 BST is 23:00 UTC the day before; 24:00 GMT is 00:00 UTC.
+    with ctx.sessions.begin() as session:
+        first = add_items(session, setting_id, [S.HELD], at=datetime(2026, 10, 24, 23, 0, tzinfo=timezone.utc))
+        last = add_items(session, setting_id, [S.HELD], at=datetime(2026, 10, 25, 23, 59, tzinfo=timezone.utc))
+        add_items(session, setting_id, [S.HELD], at=datetime(2026, 10, 26, 0, 0, tzinfo=timezone.utc))
+    shown = media.queue_page(ctx, operator(setting_id), QueueQuery(day=date(2026, 10, 25))).entries
+    assert sorted(e.public_id for e in shown) == sorted(first + last)

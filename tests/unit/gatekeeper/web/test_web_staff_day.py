@@ -9,7 +9,7 @@ from sqlalchemy import select
 from consent_db import accounts, records
 from consent_db.audit import CLI
 from consent_db.inforce import consent_in_force
-from consent_db.models import ConsentDecision, GivenBy, MediaItem, OutboxRow
+from consent_db.models import ConsentDecision, GivenBy, ItemState, MediaItem, OutboxRow
 from consent_db.timeutil import now
 from gatekeeper.app import consent as consent_service
 from gatekeeper.app import policy
@@ -17,6 +17,7 @@ from gatekeeper.app.context import unit_of_work
 from gatekeeper.app.principal import Principal, Role
 from gatekeeper.database import transaction
 from gatekeeper.web.services.passwords import hasher_for
+from tests.queue_rows import add_items
 from tests.web_world import PASSWORD, post, sign_in_directly
 
 
@@ -113,9 +114,9 @@ def test_my_uploads_come_in_a_stated_order_and_as_json_for_polling(app, world, s
         item = db.scalars(select(MediaItem).where(MediaItem.public_id == first)).one()
         item.received_at = item.received_at.replace(year=item.received_at.year - 1)
     newest = staff.get("/staff/uploads").data.decode()
-    assert "Newest first" in newest and newest.index(second) < newest.index(first)
+    assert "2 uploads, newest first" in newest and newest.index(second) < newest.index(first)
     oldest = staff.get("/staff/uploads?order=oldest").data.decode()
-    assert "Oldest first" in oldest and oldest.index(first) < oldest.index(second)
+    assert "2 uploads, oldest first" in oldest and oldest.index(first) < oldest.index(second)
     assert "/static/my_uploads.js" in oldest
     data = staff.get("/staff/uploads.json?order=oldest").json
     assert data["order"] == "oldest" and [u["id"] for u in data["uploads"]] == [first, second]
@@ -133,3 +134,24 @@ def test_the_json_list_holds_only_the_staff_members_own_uploads(app, world, staf
     sign_in_directly(app, client, colleague.id, device_token=world.device_token)
     assert client.get("/staff/uploads.json").json["uploads"] == []
     assert manager.get("/staff/uploads.json").status_code in (302, 403)
+
+
+def test_my_uploads_page_through_everything_in_either_order(app, world, staff):
+    with transaction(app) as db:
+        ids = add_items(db, world.setting_id, [ItemState.HELD] * 55, at=now(), uploader=world.staff_id)
+    first_page = staff.get("/staff/uploads").data.decode()
+    assert "55 uploads, newest first, page 1 of 2" in first_page
+    assert ids[-1] in first_page and ids[4] not in first_page
+    second = staff.get("/staff/uploads.json?page=2").json
+    assert (second["page"], second["pages"], second["total"]) == (2, 2, 55)
+    assert [u["id"] for u in second["uploads"]] == list(reversed(ids[:5])), "the oldest five, nothing lost"
+    oldest = staff.get("/staff/uploads?order=oldest").data.decode()
+    assert oldest.index(ids[0]) < oldest.index(ids[1]) and ids[-1] not in oldest
+    assert 'rel="next" href="/staff/uploads?order=oldest&amp;page=2"' in oldest
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "-1", "100001"])
+def test_a_malformed_uploads_page_is_refused(staff, page):
+    for path in ("/staff/uploads", "/staff/uploads.json"):
+        answer = staff.get(f"{path}?page={page}")
+        assert answer.status_code == 400
