@@ -1,5 +1,5 @@
 """Retention: rejected items go at once; unpublished items and published items' quarantine copies
-after the configured number of days."""
+after the configured number of days (but not a copy the display or the gallery is showing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,12 +9,15 @@ from sqlalchemy import exists, select
 
 from consent_db import audit
 from consent_db.audit import AuditTag
-from consent_db.models import ItemState, MediaItem, Publication, PublicationState
+from consent_db.models import Channel, ItemState, MediaItem, Publication, PublicationState
 from gatekeeper.gate.context import GateContext
 from gatekeeper.gate.items import ANY_SETTING, get_item
 from gatekeeper.gate.lifecycle import move
 from gatekeeper.gate.publishing import LIVE
 from gatekeeper.gate.renditions import store_key
+from gatekeeper.gate.served import DISPLAY_KIND, GALLERY_KIND, channel_kind
+
+SERVED_KINDS = (DISPLAY_KIND, GALLERY_KIND)
 
 OPEN = (ItemState.RECEIVED, ItemState.ANALYSING, ItemState.READY, ItemState.HELD)
 
@@ -50,6 +53,15 @@ def purge_item(ctx: GateContext, public_id: str, *, reason: str) -> None:
                      setting_id=item.setting_id, details={"reason": reason})
 
 
+def _served_from_quarantine(session, item_id: int) -> bool:
+    # The display and the family gallery show the approved rendition straight from the quarantine: while
+    # the item is live on one, that copy is the published one and must stay. Once it is taken down
+    # there, a later sweep drops it.
+    channels = session.scalars(select(Channel).join(Publication, Publication.channel_id == Channel.id).where(
+        Publication.item_id == item_id, Publication.state.in_(LIVE)))
+    return any(channel_kind(channel) in SERVED_KINDS for channel in channels)
+
+
 def purge(ctx: GateContext) -> PurgeReport:
     """Apply the retention rules now; raises QuarantineError when storage fails (a retry finishes)."""
     from gatekeeper.gate.actions import reject
@@ -78,6 +90,8 @@ def purge(ctx: GateContext) -> PurgeReport:
     for public_id in published:
         with ctx.sessions.begin() as session:
             item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
+            if _served_from_quarantine(session, item.id):
+                continue
             # The rendition rows stay: live copies are still judged by the faces found in them.
             _delete_quarantined(ctx, item)
             item.purged_at = ctx.clock()

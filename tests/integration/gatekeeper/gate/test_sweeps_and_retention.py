@@ -125,6 +125,36 @@ def test_a_published_items_quarantine_copy_goes_but_the_publication_stays(publis
     assert purge(world.ctx).quarantine_copies_dropped == 0, "done once"
 
 
+def test_a_copy_the_display_shows_outlives_the_retention_period_until_it_is_taken_down(world):
+    from consent_db import records
+    from consent_db.audit import CLI
+    from gatekeeper.gate.served import display_items
+
+    with transaction(world.app) as session:
+        display = records.add_channel(session, setting_id=world.setting_id, slug="entrance", name="Entrance screen",
+                                      description="The screen by the door", actor=CLI,
+                                      target={"kind": "display", "seconds_per_picture": 8}).id
+    world.child("obama")
+    world.decide("obama", FACE_MATCHING, Decision.GRANT)
+    for channel in (world.website, display):
+        world.decide("obama", channel, Decision.GRANT)
+    world.enroll("obama", "identities/barack_obama/fr_obama.jpg")
+    item = world.upload(PHOTO)
+    actions.approve(world.ctx, item, [world.website, display], actor=MANAGER, setting_id=world.setting_id)
+    world.ctx.config["RETENTION_PUBLISHED_QUARANTINE_DAYS"] = 7
+    world.later(days=8)
+
+    assert purge(world.ctx).quarantine_copies_dropped == 0, "the display shows the quarantine copy itself"
+    assert world.ctx.store.exists(item)
+    assert [shown.key for shown in display_items(world.ctx, display, setting_id=world.setting_id)]
+
+    world.decide("obama", display, Decision.REFUSE)
+    assert display_items(world.ctx, display, setting_id=world.setting_id) == []
+    assert purge(world.ctx).quarantine_copies_dropped == 1, "off the display, the copy goes at the next sweep"
+    assert not world.ctx.store.exists(item)
+    assert len(world.published_files()) == 1, "the website's own copy stays"
+
+
 def test_an_item_whose_analysis_gave_up_is_held_with_the_error_until_retried(world):
     from gatekeeper.gate.ingest import analysis_gave_up
 
