@@ -247,7 +247,8 @@ def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, act
             setting_id: int | None) -> list[int]:
     """Approve the item's exact bytes for channels where it is cleared, then queue publishing.
 
-    Raises NotCleared (with every reason) when any chosen channel is held; nothing is approved then.
+    Raises NotCleared (with every reason) when any chosen channel is held, GateError for a channel that
+    cannot carry the item (a video to Facebook); nothing is approved then.
     """
     channel_ids = list(dict.fromkeys(int(c) for c in channel_ids))
     if not channel_ids:
@@ -263,6 +264,10 @@ def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, act
                 channel = get_channel(session, channel_id, setting_id=item.setting_id)
             except RecordsError as exc:
                 raise GateError(str(exc)) from None
+            carries = ctx.publisher(ctx.channel_target(channel)).media_kinds
+            if item.kind.value not in carries:
+                raise GateError(f"{channel.name} takes {' and '.join(kind + 's' for kind in carries)} only, "
+                                f"not a {item.kind.value}")
             decision = decide_item(session, item, channel, ctx.clock())
             if not decision.cleared:
                 raise NotCleared(f"held for {channel.name}: " + "; ".join(decision.reasons()))

@@ -111,6 +111,8 @@ class Publisher(ABC):
     takes_captions: bool = False
     # Items go out together in an issue the Manager sends (a newsletter), never one by one.
     sends_in_issues: bool = False
+    # What the channel can carry; the gate refuses anything else at approval, not at publish time.
+    media_kinds: tuple[str, ...] = ("photo", "video")
 
     def publish(self, source: Path, *, object_name: str, content_type: str,
                 caption: str | None = None) -> PublishedRef:

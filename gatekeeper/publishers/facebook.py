@@ -51,6 +51,7 @@ class FacebookPagePublisher(Publisher):
     kind = KIND_NAME
     can_take_back = Takeback.BY_DELETION
     takes_captions = True
+    media_kinds = ("photo",)
 
     def __init__(self, *, page_id: str, page_token: SecretRef, graph_url: str = DEFAULT_GRAPH_URL,
                  timeout_s: float = http.DEFAULT_TIMEOUT_S):

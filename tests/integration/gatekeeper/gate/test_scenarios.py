@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from consent_db.audit import verify_chain
-from consent_db.models import AuditEvent, Decision, PublicationState
+from consent_db.models import Approval, AuditEvent, Decision, PublicationState
 from consent_db.verdicts import FACE_MATCHING
+from gatekeeper.database import transaction
 from gatekeeper.gate import actions
 from gatekeeper.gate.errors import NotCleared
 from gatekeeper.gate.queue import item_detail
@@ -197,3 +198,23 @@ def test_a_familys_data_lists_every_item_showing_the_child_and_where_it_went(oba
         [entry] = media_showing(session, world.people["obama"])
     assert entry.public_id == shown
     assert [(p["channel"], p["state"]) for p in entry.publications] == [("Website", "taken_down")]
+
+
+def test_a_video_approved_for_a_channel_that_takes_photos_only_is_refused_and_nothing_is_approved(world, tmp_path):
+    from consent_db import records
+    from consent_db.audit import CLI, Actor
+    from gatekeeper.gate.errors import GateError
+    from gatekeeper.gate.ingest import receive_upload
+    from tests.media_factory import write_clip
+
+    with transaction(world.app) as session:
+        facebook = records.add_channel(session, setting_id=world.setting_id, slug="facebook", name="Facebook page",
+                                       description="Our page", actor=CLI,
+                                       target={"kind": "facebook", "page_id": "1234", "page_token_env": "NO_SUCH_VAR"}).id
+    clip = write_clip(tmp_path / "garden.mov", fmt="mov")
+    item = receive_upload(world.ctx, clip, uploader=Actor(label="staff (test)"), setting_id=world.setting_id).public_id
+    with pytest.raises(GateError, match="Facebook page takes photos only, not a video"):
+        actions.approve(world.ctx, item, [world.website, facebook], actor=MANAGER, setting_id=world.setting_id)
+    assert world.published_files() == [] and world.publications(item) == []
+    with transaction(world.app) as session:
+        assert session.scalars(select(Approval)).all() == [], "the website was not approved either"
