@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import string
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,8 +21,12 @@ EXTENSIONS: dict[str, str] = {
     "video/mp4": ".mp4",
     "video/quicktime": ".mov",
 }
-NAME_BYTES = 18  # 144 random bits: 24 URL-safe characters
-# Exactly the shape new_object_name makes, so a hand-made name (a child's name, a date) is refused.
+# Letters and digits only: WordPress (and other stores) trim a leading "-" or "_" and fold "--" into
+# one, so a URL-safe token could come back under another name; 24 of 62 symbols is about 143 random bits.
+NAME_LENGTH = 24
+_NAME_SYMBOLS = string.ascii_letters + string.digits
+# The shape of every name new_object_name has made (earlier ones also used "-" and "_"), so a hand-made
+# name (a child's name, a date) is refused.
 _NAME = re.compile(r"^[A-Za-z0-9_-]{24}\.[a-z0-9]{2,5}$")
 
 
@@ -92,7 +97,7 @@ def new_object_name(extension: str) -> str:
     suffix = extension if extension.startswith(".") else f".{extension}"
     if suffix not in EXTENSIONS.values():
         raise PublishRefused(f"{extension!r} is not an extension the gatekeeper publishes")
-    return secrets.token_urlsafe(NAME_BYTES) + suffix
+    return "".join(secrets.choice(_NAME_SYMBOLS) for _ in range(NAME_LENGTH)) + suffix
 
 
 def check_object_name(object_name: str) -> str:
