@@ -158,7 +158,9 @@ def _consent(verb: str) -> Callable[[dict, Names, str], str]:
         by = n.guardian(d["guardian_id"]) if d.get("guardian_id") else {"self": "themself", "manager": "the Manager",
                                                                           "child_objection": "staff"}.get(
             d.get("given_by"), "someone")
-        how = {"paper_form": " on a paper form", "portal": " in the parent portal"}.get(d.get("method"), "")
+        # Staff record their own consent through the same portal method, but not in the parent portal.
+        portal = " on their own consent page" if d.get("given_by") == "self" else " in the parent portal"
+        how = {"paper_form": " on a paper form", "portal": portal}.get(d.get("method"), "")
         return f"Consent for {n.channel(d.get('purpose'))} {verb} for {subject} by {by}{how}."
     return say
 

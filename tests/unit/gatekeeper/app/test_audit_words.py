@@ -53,6 +53,17 @@ def test_events_read_as_sentences_with_names_not_ids(sessions, setting_id, story
     assert all("person 999" not in s for s in sentences), "another setting's rows never show"
 
 
+def test_a_staff_members_own_consent_is_not_said_to_come_from_the_parent_portal(sessions, setting_id, story):
+    with sessions.begin() as session:
+        staff = records.add_person(session, records.check_person(kind="staff", first_name="Sam", surname="Staff"),
+                                   setting_id=setting_id, actor=CLI, at=T0)
+        audit.record(session, AuditTag.CONSENT_GRANTED, subject=f"person:{staff.id}", setting_id=setting_id,
+                     actor_label=CLI.label, at=T0,
+                     details={"purpose": story["website"], "given_by": "self", "method": "portal"})
+    assert read(sessions, setting_id).events[0].sentence == (
+        "Consent for Our website was given for Sam Staff by themself on their own consent page.")
+
+
 def test_an_account_is_named_by_its_person_and_a_tablet_by_its_name(sessions, setting_id, story):
     with sessions.begin() as session:
         from consent_db.models import Account, Device
