@@ -51,6 +51,7 @@ if [ ! -f .env ]; then
     secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
     umask 077
     cat > .env <<ENV
+COMPOSE_PROJECT_NAME=photo-gatekeeper
 POSTGRES_PASSWORD=$(secret)
 REDIS_PASSWORD=$(secret)
 MINIO_ROOT_USER=gatekeeper-admin
