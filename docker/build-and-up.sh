@@ -34,6 +34,12 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
     say "debootstrap bookworm from $MIRROR, imported as $BASE"
     root=$(mktemp -d)
     debootstrap --variant=minbase bookworm "$root" "$MIRROR"
+    # The host's own CAs (a TLS-inspecting proxy's, say): ca-certificates, installed by the images
+    # built on this base, trusts them too, so pip in those builds reaches PyPI as the host does.
+    if [ -d /usr/local/share/ca-certificates ]; then
+        mkdir -p "$root/usr/local/share/ca-certificates"
+        cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+    fi
     tar -C "$root" -c . | docker import - "$BASE"
     rm -rf "$root"
 fi
