@@ -34,6 +34,12 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
     say "debootstrap bookworm from $MIRROR, imported as $BASE"
     root=$(mktemp -d)
     debootstrap --variant=minbase bookworm "$root" "$MIRROR"
+    # The host's own CAs (a TLS-inspecting proxy's, say): ca-certificates, installed by the images
+    # built on this base, trusts them too, so pip in those builds reaches PyPI as the host does.
+    if [ -d /usr/local/share/ca-certificates ]; then
+        mkdir -p "$root/usr/local/share/ca-certificates"
+        cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+    fi
     tar -C "$root" -c . | docker import - "$BASE"
     rm -rf "$root"
 fi
@@ -51,6 +57,7 @@ if [ ! -f .env ]; then
     secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
     umask 077
     cat > .env <<ENV
+COMPOSE_PROJECT_NAME=photo-gatekeeper
 POSTGRES_PASSWORD=$(secret)
 REDIS_PASSWORD=$(secret)
 MINIO_ROOT_USER=gatekeeper-admin
@@ -76,7 +83,9 @@ ready
 "${COMPOSE[@]}" exec -T app python /usr/local/lib/gatekeeper/smoke_upload.py
 
 say "compose restart"
-"${COMPOSE[@]}" restart
+# The long-running services only, as a reboot restarts them: `restart` with no names also reruns init
+# and createbuckets at the same moment as the database and the store stop, and they fail.
+"${COMPOSE[@]}" restart postgres redis minio app worker
 ready
 "${COMPOSE[@]}" exec -T app python /usr/local/lib/gatekeeper/smoke_upload.py
 say "the stack serves, analyses uploads on its worker, and survived a restart"

@@ -27,6 +27,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 python3
     && rm -rf /var/lib/apt/lists/* \
     && python3 -m venv /opt/moto && /opt/moto/bin/pip install --no-cache-dir "moto[s3,server]>=5" \
     && useradd --system --home-dir /var/lib/moto moto
+COPY debian/s3_server.py /usr/local/lib/s3_server.py
 USER moto
 EXPOSE 9000
-CMD ["/opt/moto/bin/moto_server", "-H", "0.0.0.0", "-p", "9000"]
+CMD ["/opt/moto/bin/python", "/usr/local/lib/s3_server.py"]

@@ -33,3 +33,27 @@ def test_every_service_image_the_overlay_names_is_built_by_the_script_from_the_d
 def test_the_script_is_valid_bash():
     done = subprocess.run(["bash", "-n", str(DOCKER / "build-and-up.sh")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_compose_files_use_only_keys_debians_docker_compose_accepts():
+    # docker-compose 1.29, the one bookworm ships, refuses a top-level `name:`; the env file names the project.
+    for name in ("compose.yaml", "compose.debian.yaml"):
+        keys = {key for key in yaml.safe_load((DOCKER / name).read_text()) if not key.startswith("x-")}
+        assert keys <= {"services", "volumes"}, name
+    assert "COMPOSE_PROJECT_NAME=photo-gatekeeper" in (DOCKER / "env.example").read_text().splitlines()
+    assert "COMPOSE_PROJECT_NAME=photo-gatekeeper" in (DOCKER / "build-and-up.sh").read_text().splitlines()
+
+
+def test_the_overlays_s3_store_makes_the_quarantine_bucket_itself_on_every_start():
+    services = merged_services()
+    bucket = services["app"]["environment"]["GATEKEEPER_QUARANTINE_URL"].removeprefix("s3://").split("/")[0]
+    store = services["minio"]
+    assert bucket in store["environment"]["S3_BUCKETS"].split()
+    assert store["command"][-1] == "/usr/local/lib/s3_server.py"
+    assert "COPY debian/s3_server.py /usr/local/lib/s3_server.py" in (DOCKER / "debian" / "services.Dockerfile").read_text()
+
+
+def test_the_base_image_trusts_the_hosts_local_certificate_authorities():
+    script = (DOCKER / "build-and-up.sh").read_text()
+    copy = script.index("/usr/local/share/ca-certificates/.")
+    assert script.index("debootstrap --variant") < copy < script.index("docker import")
