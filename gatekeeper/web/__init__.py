@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from gatekeeper.web import (auth, branding, current, dates, devices, display, errors, health, media, nav,
-                            notifications, parents, password_reset, security, staff, trust, uploads)
+                            notifications, parents, password_reset, security, staff, trust, uploads, words)
 from gatekeeper.web.manager import accounts, audit, channels, consent, enrolment, newsletter, people, queue
 from gatekeeper.web.manager import devices as manager_devices
 from gatekeeper.web.services import mail, throttle
@@ -44,5 +44,6 @@ def init_app(app: Flask) -> None:
     branding.init_app(app)
     notifications.init_app(app)
     dates.init_app(app)
+    words.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
