@@ -222,3 +222,19 @@ def test_the_audit_log_names_people_in_sentences_with_raw_details_behind_a_discl
     assert manager.get("/manager/audit?page=0").status_code == 400
     beyond = manager.get("/manager/audit?page=99")
     assert beyond.status_code == 200 and 'id="event-' not in beyond.data.decode()
+
+
+def test_the_audit_log_shows_times_on_the_settings_clock_and_says_so_truthfully(app, world, manager):
+    from datetime import datetime, timezone
+
+    from consent_db import audit
+
+    with transaction(app) as db:
+        event = audit.record(db, audit.AuditTag.MEDIA_PURGED, actor_label="system", subject="media:abc",
+                             setting_id=world.setting_id, details={"reason": "rejected"},
+                             at=datetime(2026, 7, 1, 8, 30, tzinfo=timezone.utc))
+        event_id = event.id
+    page = manager.get("/manager/audit").data.decode()
+    row = page[page.index(f'id="event-{event_id}"'):]
+    assert "01/07/2026 09:30" in row[:400], "08:30 UTC is 09:30 in London in July"
+    assert "UTC" not in page[page.index("<thead>"):page.index("</thead>")]
