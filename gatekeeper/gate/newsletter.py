@@ -96,9 +96,10 @@ def candidates(ctx: GateContext, channel_id: int, *, setting_id: int) -> list[Ca
         _newsletter(ctx, channel)
         sent = select(Publication.item_id).where(Publication.channel_id == channel.id,
                                                  Publication.state.in_((*LIVE, *SENT_STATES)))
-        items = session.scalars(select(MediaItem).join(Approval, Approval.item_id == MediaItem.id).where(
-            MediaItem.setting_id == setting_id, Approval.channel_id == channel.id, Approval.revoked_at.is_(None),
-            MediaItem.id.not_in(sent)).distinct())
+        # A semi-join rather than a join with DISTINCT: PostgreSQL cannot compare an item's JSON columns.
+        approved = select(Approval.item_id).where(Approval.channel_id == channel.id, Approval.revoked_at.is_(None))
+        items = session.scalars(select(MediaItem).where(
+            MediaItem.setting_id == setting_id, MediaItem.id.in_(approved), MediaItem.id.not_in(sent)))
         found = []
         for item in items:
             approval = current_approval(session, item, channel)
