@@ -10,6 +10,7 @@ from gatekeeper.app import audit_words, policy
 from gatekeeper.app.policy import Action
 from gatekeeper.app.principal import Principal
 from gatekeeper.app.uow import UnitOfWork
+from gatekeeper.gate.paging import PageNumbers
 
 
 def events(uow: UnitOfWork, principal: Principal, *, limit: int, tag_prefix: str | None = None,
@@ -62,23 +63,11 @@ class ReadableEvent:
 
 
 @dataclass(frozen=True)
-class AuditPage:
+class AuditPage(PageNumbers):
     events: list[ReadableEvent]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 def readable(uow: UnitOfWork, principal: Principal, where: AuditFilter = AuditFilter(), *, page: int = 1,

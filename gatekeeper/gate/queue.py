@@ -15,6 +15,7 @@ from gatekeeper.gate.decision import Decision
 from gatekeeper.gate.evaluate import decide_all
 from gatekeeper.gate.items import get_item, may_show, people_shown
 from gatekeeper.gate.lifecycle import PLAIN_WORDS
+from gatekeeper.gate.paging import PageNumbers
 from gatekeeper.gate.publishing import LIVE
 from gatekeeper.gate.renditions import primary_rendition
 
@@ -155,24 +156,12 @@ class QueueQuery:
 
 
 @dataclass(frozen=True)
-class QueuePage:
+class QueuePage(PageNumbers):
     entries: tuple[QueueEntry, ...]
     page: int
     per_page: int
     total: int  # items matching the query, on every page
     counts: dict[str, int]  # per view, with the query's other filters
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 def _is_published():
@@ -345,25 +334,13 @@ def _suggested(session, item: MediaItem) -> tuple[tuple[int, str], ...]:
 
 
 @dataclass(frozen=True)
-class UploadsPage:
+class UploadsPage(PageNumbers):
     """One page of a practitioner's uploads, and how many there are in all."""
 
     uploads: tuple[UploadStatus, ...]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 def _upload_words(entry: QueueEntry) -> str:
