@@ -18,6 +18,7 @@ from gatekeeper.config import ConfigError
 from gatekeeper.database import transaction
 
 PUBLIC_URL_ENV = "GATEKEEPER_PUBLIC_URL"
+HTTPS_ENV = "GATEKEEPER_HTTPS"
 
 
 def _setting_id(app: Flask) -> int:
@@ -56,6 +57,8 @@ def _human(data: dict) -> str:
     lines = [f"setting name:   {data['name']}",
              f"manager email:  {', '.join(data['manager_emails']) or '(none)'}",
              f"public URL:     {data['public_url'] or '(not set: nobody can be invited; set it with --public-url)'}"]
+    lines.append("HTTPS:          " + ("served by this box ('gatekeeper serve' serves HTTPS)" if data["https"]
+                                       else "not served by this box (plain HTTP, or a TLS proxy in front)"))
     certificate = data.get("certificate")
     if certificate:
         lines.append(f"certificate:    {', '.join(certificate['names'])} (until {certificate['expires'][:10]})")
@@ -72,10 +75,13 @@ def _human(data: dict) -> str:
               help="With several Managers: the current email of the one whose email changes.")
 @click.option("--public-url", default=None,
               help="Where tablets and parents reach this service, e.g. https://gatekeeper.local:8443.")
+@click.option("--https/--no-https", "https", default=None,
+              help="Whether 'gatekeeper serve' serves HTTPS for the setting's network by default (and doctor "
+                   "expects it): --https on a box reached directly, --no-https behind a TLS proxy.")
 @json_option
 def settings(instance: str, name: str | None, manager_email: str | None, replacing: str | None,
-             public_url: str | None, as_json: bool) -> None:
-    """Show the setting's name, Manager's email and public URL, or change them."""
+             public_url: str | None, https: bool | None, as_json: bool) -> None:
+    """Show the setting's name, Manager's email, public URL and whether HTTPS is served, or change them."""
     if replacing is not None and manager_email is None:
         raise CommandError("--replacing says whose email --manager-email changes: give --manager-email too")
     url = None
@@ -103,6 +109,16 @@ def settings(instance: str, name: str | None, manager_email: str | None, replaci
             notes.append(f"note: {PUBLIC_URL_ENV} is set in the environment and overrides config.toml")
         notes += _cover(Path(instance), effective)
         notes.append("restart 'gatekeeper serve' for the new URL to take effect")
+    if https is not None:
+        try:
+            config_module.set_in_file(instance, "https", https)
+        except ConfigError as exc:
+            raise CommandError(str(exc)) from None
+        if os.environ.get(HTTPS_ENV):
+            notes.append(f"note: {HTTPS_ENV} is set in the environment and overrides config.toml")
+        else:
+            app.config["HTTPS"] = https
+        notes.append("restart 'gatekeeper serve' for this to take effect")
     data = _details(app, effective)
     data["notes"] = notes
     emit(data, as_json, _human)

@@ -17,6 +17,7 @@ from gatekeeper.web.services import mail
 from gatekeeper.web.services import recovery as notices
 from gatekeeper.web.services.passwords import hasher_for
 from gatekeeper.web.services.public_links import NoPublicUrl, public_link
+from gatekeeper.web.trust import trust_details
 
 bp = manager_blueprint("manager_accounts", __name__, "/manager/accounts")
 
@@ -30,7 +31,7 @@ def _page(error: str | None = None, status: int = 200, link: str | None = None, 
     seen = account_service.overview(_uow(), principal())
     return render_template("manager/accounts.html", accounts=seen.accounts, staff=seen.staff_without_account,
                            guardians=seen.guardians_without_account, waiting=seen.waiting, error=error, link=link,
-                           sent_to=sent_to, one_time=one_time), status
+                           sent_to=sent_to, one_time=one_time, trust=trust_details() if link or sent_to else None), status
 
 
 @bp.get("")

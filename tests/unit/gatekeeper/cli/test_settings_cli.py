@@ -213,3 +213,24 @@ def test_renew_refuses_a_public_name_the_authority_may_not_vouch_for(instance):
     result = CliRunner().invoke(main, ["certificate", "renew", "--instance", str(instance)])
     assert result.exit_code == 1 and "--new-authority" in result.output
     assert run("certificate", "renew", "--instance", str(instance), "--new-authority").exit_code == 0
+
+
+def test_https_is_switched_on_and_off_in_config_toml_and_shown(instance):
+    assert "HTTPS:          not served by this box" in run("settings", "--instance", str(instance)).output
+    on = run("settings", "--instance", str(instance), "--https")
+    assert on.exit_code == 0 and "HTTPS:          served by this box" in on.output
+    assert "restart 'gatekeeper serve'" in on.output
+    assert 'https = true' in (instance / "config.toml").read_text()
+    assert details(instance)["https"] is True
+    app = create_app(instance_dir=str(instance))
+    assert app.config["HTTPS"] is True, "serve and doctor read it from config.toml"
+    off = run("settings", "--instance", str(instance), "--no-https")
+    assert off.exit_code == 0 and 'https = false' in (instance / "config.toml").read_text()
+    assert details(instance)["https"] is False
+
+
+def test_https_in_a_damaged_config_toml_changes_nothing(instance):
+    (instance / "config.toml").write_text("port = = 9000\n")
+    result = CliRunner().invoke(main, ["settings", "--instance", str(instance), "--https"])
+    assert result.exit_code == 1 and "not valid TOML" in result.output
+    assert (instance / "config.toml").read_text() == "port = = 9000\n"

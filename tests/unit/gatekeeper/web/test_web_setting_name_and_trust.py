@@ -102,3 +102,19 @@ def test_the_trust_downloads_are_404_when_there_is_no_authority(app, world):
     assert client.get("/trust/authority.crt").status_code == 404
     assert client.get("/trust/authority.mobileconfig").status_code == 404
     assert client.get("/trust").status_code == 404
+
+
+def test_an_invitation_shown_while_https_is_served_says_how_a_phone_trusts_the_box_first(app, world, manager,
+                                                                                        instance_dir):
+    serve_https(app, instance_dir)
+    page = post(app, manager, "/manager/accounts/invite", {"role": "manager", "email": "deputy@acorns.test"})
+    text = page.data.decode()
+    assert f"{PUBLIC_URL}/invite/" in text
+    assert 'href="http://acorns.local:8000/trust"' in text.split('id="invitation-trust"')[1]
+    assert certificates.authority_info(instance_dir).sha256 in text
+
+
+def test_without_https_served_an_invitation_says_nothing_of_trust(app, world, manager):
+    app.config["PUBLIC_URL"] = PUBLIC_URL
+    page = post(app, manager, "/manager/accounts/invite", {"role": "manager", "email": "deputy@acorns.test"})
+    assert f"{PUBLIC_URL}/invite/" in page.data.decode() and "invitation-trust" not in page.data.decode()
