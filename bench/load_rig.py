@@ -108,7 +108,7 @@ class Services:
                                  "--threads", str(self.args.gunicorn_threads),
                                  "--bind", f"127.0.0.1:{port}", "gatekeeper.wsgi:application"])
         self.base = f"http://127.0.0.1:{port}"
-        self.wait_until(lambda: ready(self.base), 90, "gunicorn did not become ready")
+        self.wait_until(lambda: answers(self.base), 90, "gunicorn did not answer")
         return self.base
 
     def start_workers(self) -> None:
@@ -143,9 +143,11 @@ class Services:
             stop(process)
 
 
-def ready(base: str) -> bool:
+def answers(base: str) -> bool:
+    # /healthz, not /readyz: readiness includes a worker's heartbeat, and with --analysis-after-burst the
+    # workers start only after the burst.
     try:
-        return requests.get(f"{base}/readyz", timeout=5).status_code == 200
+        return requests.get(f"{base}/healthz", timeout=5).status_code == 200
     except requests.RequestException:
         return False
 
