@@ -47,6 +47,7 @@ class AuditTag(StrEnum):
     GUARDIAN_UPDATED = "guardian:updated"
     GUARDIAN_RESPONSIBILITY_CHANGED = "guardian:responsibility-changed"
     GUARDIAN_ARCHIVED = "guardian:archived"
+    GUARDIAN_RESTORED = "guardian:restored"
     CHANNEL_ADDED = "channel:added"
     CHANNEL_UPDATED = "channel:updated"
     CHANNEL_ARCHIVED = "channel:archived"

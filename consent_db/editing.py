@@ -199,6 +199,20 @@ def archive_guardian(session: Session, guardian_id: int, *, setting_id: int, act
     return guardian
 
 
+def restore_guardian(session: Session, guardian_id: int, *, setting_id: int, actor: Actor,
+                     at: datetime | None = None) -> Guardian:
+    """Show an archived guardian again, to be edited and linked as before (a guardian archived by
+    mistake cannot be added anew: their email is taken). Raises UnknownGuardian or InvalidRecord."""
+    guardian = get_guardian(session, guardian_id, setting_id=setting_id)
+    if guardian.archived_at is None:
+        raise InvalidRecord(f"{guardian.name} is not archived")
+    guardian.archived_at = None
+    session.flush()
+    audit.record(session, AuditTag.GUARDIAN_RESTORED, subject=f"guardian:{guardian.id}", setting_id=setting_id,
+                 details={}, at=at, **actor.fields())
+    return guardian
+
+
 def update_channel(session: Session, ref: int | str, *, setting_id: int, name: str, description: str,
                    actor: Actor, at: datetime | None = None) -> list[str]:
     """Change a channel's name or description (never its short name or target); returns the fields changed.

@@ -191,6 +191,7 @@ SENTENCES: dict[str, Sentence] = {
         f"{n.guardian(d.get('guardian_id'))} {'now holds' if d.get('parental_responsibility') else 'no longer holds'}"
         f" parental responsibility for {s}."),
     "guardian:archived": lambda d, n, s: f"{s} was archived.",
+    "guardian:restored": lambda d, n, s: f"{s} was restored from the archive.",
     "channel:added": lambda d, n, s: f"The channel {s} was added.",
     "channel:updated": lambda d, n, s: f"The channel {s} was changed: {_changes(dict.fromkeys(d.get('changed', [])))}.",
     "channel:archived": lambda d, n, s: f"The channel {s} was archived; what was published there is taken down.",

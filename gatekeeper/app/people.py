@@ -173,6 +173,14 @@ def archive_guardian(uow: UnitOfWork, principal: Principal, guardian_id: int) ->
                                         actor=principal.actor, at=uow.at)
 
 
+def restore_guardian(uow: UnitOfWork, principal: Principal, guardian_id: int) -> Guardian:
+    """Show an archived guardian again; raises RecordsError or PolicyError."""
+    policy.require(principal, Action.GUARDIANS_WRITE)
+    with uow:
+        return editing.restore_guardian(uow.session, guardian_id, setting_id=principal.setting_id,
+                                        actor=principal.actor, at=uow.at)
+
+
 def set_leaving_date(uow: UnitOfWork, principal: Principal, person_id: int, leaves: date | str | None) -> Person:
     """Set, move or clear a leaving date; consent ends on it and the takedown is scheduled for that moment."""
     policy.require(principal, Action.PEOPLE_WRITE)

@@ -362,6 +362,19 @@ def guardians_archive(instance, setting, guardian_id, as_json) -> None:
     emit(data, as_json, lambda d: f"archived guardian {d['id']}")
 
 
+@guardians.command("restore")
+@instance_option
+@setting_option
+@click.argument("guardian_id", metavar="GUARDIAN", type=int)
+@json_option
+def guardians_restore(instance, setting, guardian_id, as_json) -> None:
+    """Show an archived guardian again, to be edited and linked as before."""
+    with operator_for(instance, setting) as op:
+        guardian = people_service.restore_guardian(op.uow(), op.principal, guardian_id)
+        data = {"id": guardian.id}
+    emit(data, as_json, lambda d: f"restored guardian {d['id']}")
+
+
 # --- consent ------------------------------------------------------------------------------------
 
 BY_WORDS = {"self": GivenBy.SELF, "manager": GivenBy.MANAGER, "child-objection": GivenBy.CHILD_OBJECTION}

@@ -217,3 +217,15 @@ def archive_guardian(person_id: int, guardian_id: int):
         return _person(person_id, sentence(exc), 409)
     flash(f"{guardian.name} is archived.", "info")
     return redirect(url_for(".person", person_id=person_id))
+
+
+@bp.post("/<int:person_id>/guardians/<int:guardian_id>/restore")
+def restore_guardian(person_id: int, guardian_id: int):
+    try:
+        guardian = people_service.restore_guardian(_uow(), principal(), guardian_id)
+    except records.UnknownGuardian:
+        abort(404)
+    except records.RecordsError as exc:
+        return _person(person_id, sentence(exc), 409)
+    flash(f"{guardian.name} is shown again.", "info")
+    return redirect(url_for(".person", person_id=person_id))

@@ -71,6 +71,8 @@ def test_guardians_and_channels_are_edited_and_archived(people):
     assert people.json("guardians", "responsibility", "1", "--child", "1", "no")["changed"]
     assert not people.json("guardians", "responsibility", "1", "--child", "1", "no")["changed"]
     assert people.json("guardians", "archive", "1") == {"id": 1}
+    assert people.json("guardians", "restore", "1") == {"id": 1}
+    assert people.json("guardians", "archive", "1") == {"id": 1}
     assert people.json("channels", "edit", "website", "--name", "Our website")["changed"] == ["name"]
     archived = people.json("channels", "archive", "website")
     assert archived == {"id": 1, "slug": "website", "taken_down": 0}
@@ -87,6 +89,8 @@ ERRORS = [
     ("guardian bad email", ["guardians", "edit", "1", "--name", "E", "--email", "nope"], "not an email"),
     ("responsibility for a child not linked", ["guardians", "responsibility", "1", "--child", "2", "yes"], "not linked"),
     ("archive an unknown guardian", ["guardians", "archive", "9"], "no guardian 9"),
+    ("restore a guardian not archived", ["guardians", "restore", "1"], "is not archived"),
+    ("restore an unknown guardian", ["guardians", "restore", "9"], "no guardian 9"),
     ("edit an unknown channel", ["channels", "edit", "radio", "--name", "R"], "no channel 'radio'"),
     ("empty channel description", ["channels", "edit", "website", "--description", " "], "description"),
     ("archive an unknown channel", ["channels", "archive", "radio"], "no channel 'radio'"),

@@ -274,6 +274,18 @@ def test_the_date_filters_read_iso_text_too(app):
     assert FILTERS["date_time"]("") == FILTERS["long_date"](None) == ""
 
 
+def test_no_page_formats_a_moment_itself():
+    # strftime on a stored moment prints UTC: an hour out all summer. Pages use the London filters.
+    from pathlib import Path
+
+    import gatekeeper
+
+    templates = Path(gatekeeper.__file__).parent / "templates"
+    found = [f"{path.relative_to(templates)}:{number}" for path in sorted(templates.rglob("*.html"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if ".strftime(" in line]
+    assert found == []
+
+
 # The parent's switch was named after the channel while it showed "Yes — tap to withdraw".
 
 def test_the_consent_switch_is_named_by_the_words_it_shows(app, world, parent):

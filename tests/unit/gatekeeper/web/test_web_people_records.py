@@ -159,6 +159,24 @@ def test_a_guardian_is_edited_loses_parental_responsibility_and_is_archived(app,
         manager.get(f"/manager/people/{world.child_id}").data.decode()
 
 
+def test_a_guardian_archived_by_mistake_is_restored_and_can_be_edited_again(app, world, manager):
+    url = f"/manager/people/{world.child_id}/guardians/{world.guardian_id}"
+    assert post(app, manager, url + "/restore").status_code == 409, "not archived yet"
+    post(app, manager, url + "/archive")
+    page = manager.get(f"/manager/people/{world.child_id}").data.decode()
+    assert f'action="{url}/restore"' in page
+    restored = post(app, manager, url + "/restore")
+    assert restored.status_code == 302
+    with transaction(app) as db:
+        assert db.get(Guardian, world.guardian_id).archived_at is None
+        [event] = db.scalars(select(AuditEvent).where(AuditEvent.tag == "guardian:restored")).all()
+        assert event.subject == f"guardian:{world.guardian_id}"
+    assert post(app, manager, url, {"name": "Anne Lovelace", "email": "anne@family.test",
+                                    "parental_responsibility": "yes"}).status_code == 302
+    assert "Anne Lovelace was restored from the archive." in manager.get("/manager/audit?kind=guardian").data.decode()
+    assert post(app, manager, f"/manager/people/{world.child_id}/guardians/999/restore").status_code == 404
+
+
 def test_a_channel_is_renamed_then_archived_which_takes_down_what_is_published_there(app, world, manager, item_id):
     grant(app, world, world.website_id)
     post(app, manager, f"/manager/queue/{item_id}/identify", {"face_index": 0, "person_id": world.child_id})
