@@ -32,7 +32,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand("doctor", "gatekeeper.cli.server", "doctor",
                 "Check the database, migrations, models, storage and channels; exit 1 if anything is wrong."),
     LazyCommand("settings", "gatekeeper.cli.settings", "settings",
-                "Show the setting's name, Manager's email and public URL, or change them."),
+                "Show the setting's name, Manager's email, public URL and whether HTTPS is served, or change them."),
     LazyCommand("certificate", "gatekeeper.cli.settings", "certificate",
                 "The HTTPS certificate for tablets on the setting's network, and the authority they trust."),
     LazyCommand("worker", "gatekeeper.cli.server", "worker",
