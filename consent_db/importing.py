@@ -25,12 +25,12 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent_db.timeutil import short_date
 from consent_db import audit
 from consent_db.audit import Actor, AuditTag
 from consent_db.editing import person_differences, set_parental_responsibility, update_guardian, update_person
 from consent_db.models import Guardian, GuardianLink, Person, PersonKind
 from consent_db.records import (EMAIL_RE, PersonFields, RecordsError, add_guardian, add_person, check_person)
+from consent_db.timeutil import short_date
 from consent_db.ukdates import parse_uk_date
 
 PERSON_ALIASES = {

@@ -9,8 +9,8 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent_db.timeutil import short_date
 from consent_db.models import Account, Channel, Device, Guardian, MediaItem, Person
+from consent_db.timeutil import short_date
 
 KINDS = {"consent": "Consent", "person": "People", "guardian": "Parents and carers", "channel": "Channels",
          "media": "Photos and videos", "template": "Face matching", "account": "Accounts and sign-in",

@@ -23,7 +23,7 @@ from gatekeeper.gate.evaluate import decide_item, refresh_state
 from gatekeeper.gate.ingest import ANALYSE_JOB
 from gatekeeper.gate.items import file_sha256, get_face, get_item
 from gatekeeper.gate.lifecycle import is_open, move
-from gatekeeper.gate.publishing import LIVE, PUBLISH_JOB, live_publication, sends_in_issues
+from gatekeeper.gate.publishing import LIVE, PUBLISH_JOB, live_publication
 from gatekeeper.gate.redaction import RedactionStyle, redact, track_areas
 from gatekeeper.gate.renditions import rendition_for, store_key
 from gatekeeper.gate.takedown import take_down_publication
@@ -264,10 +264,10 @@ def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, act
                 channel = get_channel(session, channel_id, setting_id=item.setting_id)
             except RecordsError as exc:
                 raise GateError(str(exc)) from None
-            carries = ctx.publisher(ctx.channel_target(channel)).media_kinds
-            if item.kind.value not in carries:
-                raise GateError(f"{channel.name} takes {' and '.join(kind + 's' for kind in carries)} only, "
-                                f"not a {item.kind.value}")
+            publisher = ctx.publisher(ctx.channel_target(channel))
+            if item.kind.value not in publisher.media_kinds:
+                carries = " and ".join(kind + "s" for kind in publisher.media_kinds)
+                raise GateError(f"{channel.name} takes {carries} only, not a {item.kind.value}")
             decision = decide_item(session, item, channel, ctx.clock())
             if not decision.cleared:
                 raise NotCleared(f"held for {channel.name}: " + "; ".join(decision.reasons()))
@@ -281,7 +281,7 @@ def approve(ctx: GateContext, public_id: str, channel_ids: Iterable[int], *, act
             _record(session, AuditTag.MEDIA_APPROVED, item, actor, channel=channel.slug, sha256=rendition.sha256,
                     rendition=rendition.profile)
             approved.append(channel.id)
-            if not sends_in_issues(ctx, channel):
+            if not publisher.sends_in_issues:
                 to_publish.append(channel.id)
     # A newsletter's approved items wait for the issue the Manager sends.
     for channel_id in to_publish:

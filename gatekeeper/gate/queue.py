@@ -228,15 +228,22 @@ def queue_page(ctx: GateContext, *, setting_id: int | None, query: QueueQuery = 
                per_page: int = 50) -> QueuePage:
     """One page of the items the query selects, newest first (by id, so pages never overlap or skip
     while nothing is added), with the total and the count per view. Raises ValueError for a bad page."""
+    filters = _filters(setting_id, query)
+    with ctx.sessions() as session:
+        total, items = _one_page(session, [*filters, _view_clause(query.view, query.include_purged)],
+                                 MediaItem.id.desc(), page, per_page)
+        return QueuePage(_entries(session, items), page, per_page, total, _counts(session, filters))
+
+
+def _one_page(session, selected: list, order, page: int, per_page: int) -> tuple[int, list[MediaItem]]:
+    """How many items the clauses select, and one page of them in this order; raises ValueError for a bad
+    page."""
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise ValueError(f"pages are numbered from 1 and hold 1 to {MAX_PER_PAGE} items")
-    filters = _filters(setting_id, query)
-    selected = [*filters, _view_clause(query.view, query.include_purged)]
-    with ctx.sessions() as session:
-        total = session.scalar(select(func.count()).select_from(MediaItem).where(*selected))
-        items = list(session.scalars(select(MediaItem).options(selectinload(MediaItem.faces)).where(*selected)
-                                     .order_by(MediaItem.id.desc()).offset((page - 1) * per_page).limit(per_page)))
-        return QueuePage(_entries(session, items), page, per_page, total, _counts(session, filters))
+    total = session.scalar(select(func.count()).select_from(MediaItem).where(*selected))
+    items = list(session.scalars(select(MediaItem).options(selectinload(MediaItem.faces)).where(*selected)
+                                 .order_by(order).offset((page - 1) * per_page).limit(per_page)))
+    return total, items
 
 
 def list_queue(ctx: GateContext, *, setting_id: int | None, state: str | None = None,
@@ -354,14 +361,10 @@ def my_uploads(ctx: GateContext, *, account_id: int, setting_id: int, page: int 
                oldest_first: bool = False) -> UploadsPage:
     """One page of everything a practitioner uploaded, with its state in plain words (no faces, no consent
     details), newest or oldest first. Raises ValueError for a bad page."""
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValueError(f"pages are numbered from 1 and hold 1 to {MAX_PER_PAGE} items")
-    selected = _filters(setting_id, QueueQuery(uploader_account_id=account_id))
     order = MediaItem.id.asc() if oldest_first else MediaItem.id.desc()
     with ctx.sessions() as session:
-        total = session.scalar(select(func.count()).select_from(MediaItem).where(*selected))
-        items = list(session.scalars(select(MediaItem).options(selectinload(MediaItem.faces)).where(*selected)
-                                     .order_by(order).offset((page - 1) * per_page).limit(per_page)))
+        total, items = _one_page(session, _filters(setting_id, QueueQuery(uploader_account_id=account_id)), order,
+                                 page, per_page)
         entries = _entries(session, items)
     uploads = tuple(UploadStatus(e.public_id, e.kind, e.received_at, _upload_words(e), e.state) for e in entries)
     return UploadsPage(uploads, page, per_page, total)

@@ -15,9 +15,7 @@ from gatekeeper.gate.items import ANY_SETTING, get_item
 from gatekeeper.gate.lifecycle import move
 from gatekeeper.gate.publishing import LIVE
 from gatekeeper.gate.renditions import store_key
-from gatekeeper.gate.served import DISPLAY_KIND, GALLERY_KIND, channel_kind
-
-SERVED_KINDS = (DISPLAY_KIND, GALLERY_KIND)
+from gatekeeper.gate.served import served_here
 
 OPEN = (ItemState.RECEIVED, ItemState.ANALYSING, ItemState.READY, ItemState.HELD)
 
@@ -59,7 +57,7 @@ def _served_from_quarantine(session, item_id: int) -> bool:
     # there, a later sweep drops it.
     channels = session.scalars(select(Channel).join(Publication, Publication.channel_id == Channel.id).where(
         Publication.item_id == item_id, Publication.state.in_(LIVE)))
-    return any(channel_kind(channel) in SERVED_KINDS for channel in channels)
+    return any(served_here(channel) for channel in channels)
 
 
 def purge(ctx: GateContext) -> PurgeReport:

@@ -19,6 +19,7 @@ from gatekeeper.gate.items import may_show, people_shown
 from gatekeeper.gate.lifecycle import is_open
 from gatekeeper.gate.publishing import current_approval
 from gatekeeper.gate.renditions import store_key
+from gatekeeper.publishers import KINDS
 from gatekeeper.publishers.base import InvalidTarget
 from gatekeeper.publishers.targets import kind_of
 
@@ -51,6 +52,12 @@ def channel_kind(channel: Channel) -> str | None:
         return kind_of(channel.target)
     except InvalidTarget:
         return None
+
+
+def served_here(channel: Channel) -> bool:
+    """Whether the gatekeeper shows this channel's items itself, from the quarantine (a served kind)."""
+    name = channel_kind(channel)
+    return name is not None and name in KINDS and KINDS[name].served
 
 
 def served_channels(session: Session, setting_id: int, kind: str) -> list[Channel]:

@@ -1,7 +1,10 @@
-"""Small helpers for reading posted forms: whole numbers, dates, and first-letter-capital messages."""
+"""Small helpers for reading posted forms and page numbers: whole numbers, dates, and first-letter-capital
+messages."""
 from __future__ import annotations
 
 from flask import abort, request
+
+from gatekeeper.web.words import first_upper
 
 
 def sentence(error: Exception | str) -> str:
@@ -9,8 +12,16 @@ def sentence(error: Exception | str) -> str:
     text = str(error).strip()
     if not text:
         return "Something was not right."
-    text = text[0].upper() + text[1:]
+    text = first_upper(text)
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def page_number(*, most: int = 100_000) -> int:
+    """The ?page= of a paged list (1 when absent); anything but a whole number from 1 to most is a 400."""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= most:
+        abort(400, description="The page number must be a whole number from 1.")
+    return int(page)
 
 
 def int_field(name: str, *, required: bool = True) -> int | None:

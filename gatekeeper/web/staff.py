@@ -19,7 +19,7 @@ from gatekeeper.media import Refused
 from gatekeeper.storage import chunks
 from gatekeeper.storage.base import QuarantineError
 from gatekeeper.web.current import principal, require_role, signed_in
-from gatekeeper.web.forms import sentence
+from gatekeeper.web.forms import page_number, sentence
 from gatekeeper.web.security import allow_large_body
 from gatekeeper.web.services import family
 
@@ -234,10 +234,7 @@ UPLOADS_PER_PAGE = 50
 
 def _uploads_page():
     """The page of My uploads the address asks for; a malformed page number is a 400 that says so."""
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
-        abort(400, description="The page number must be a whole number from 1.")
-    return media.my_uploads(gate_context(current_app._get_current_object()), principal(), page=int(page),
+    return media.my_uploads(gate_context(current_app._get_current_object()), principal(), page=page_number(),
                             per_page=UPLOADS_PER_PAGE, oldest_first=_oldest_first())
 
 

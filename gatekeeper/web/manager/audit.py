@@ -13,6 +13,7 @@ from gatekeeper.app import people as people_service
 from gatekeeper.app.audit_log import AuditFilter
 from gatekeeper.app.context import unit_of_work
 from gatekeeper.web.current import principal
+from gatekeeper.web.forms import page_number, sentence
 from gatekeeper.web.manager import manager_blueprint
 
 bp = manager_blueprint("manager_audit", __name__, "/manager/audit")
@@ -41,7 +42,7 @@ def _filter() -> AuditFilter:
     try:
         where.subject_clause()
     except ValueError as exc:
-        abort(400, description=str(exc).capitalize() + ".")
+        abort(400, description=sentence(exc))
     return where
 
 
@@ -51,17 +52,11 @@ def _shown(where: AuditFilter) -> dict:
                                           ("subject", where.subject)) if value}
 
 
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 1_000_000:
-        abort(400, description="The page number must be a whole number from 1.")
-    return int(page)
-
-
 def _render(report=None):
     where = _filter()
     try:
-        result = audit_log.readable(_uow(), principal(), where, page=_page_number(), per_page=PER_PAGE)
+        result = audit_log.readable(_uow(), principal(), where, page=page_number(most=1_000_000),
+                                     per_page=PER_PAGE)
     except records.UnknownPerson:
         abort(404)
     people = people_service.list_people(_uow(), principal(), kind=None, archived=None)

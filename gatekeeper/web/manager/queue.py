@@ -16,7 +16,7 @@ from gatekeeper.gate.errors import GateError, IllegalTransition, StaleItem, Unkn
 from gatekeeper.gate.queue import VIEWS, QueueQuery
 from gatekeeper.database import transaction
 from gatekeeper.web.current import principal
-from gatekeeper.web.forms import int_field, int_list, sentence
+from gatekeeper.web.forms import int_field, int_list, page_number, sentence
 from gatekeeper.web.manager import manager_blueprint, setting_id
 
 bp = manager_blueprint("manager_queue", __name__, "/manager/queue")
@@ -39,11 +39,8 @@ def _query() -> tuple[QueueQuery, int]:
         day = parse_uk_date(day_text, "day") if day_text else None
     except records.RecordsError as exc:
         abort(400, description=sentence(exc))
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
-        abort(400, description="The page number must be a whole number from 1.")
     return QueueQuery(view=view, uploader_account_id=request.args.get("uploader", type=int), day=day,
-                      channel_id=request.args.get("channel", type=int), include_purged=view == "purged"), int(page)
+                      channel_id=request.args.get("channel", type=int), include_purged=view == "purged"), page_number()
 
 
 @bp.get("")
