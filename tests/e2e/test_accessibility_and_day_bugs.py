@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from consent_db import accounts
 from consent_db.consent import record_decision
@@ -205,8 +206,9 @@ def test_the_days_bugs_stay_fixed_in_the_browser(browser, live_app, scene, artif
     newcomer = new_context(browser, **viewport).new_page()
     sign_in(newcomer, base, NEW_MANAGER)
     qr = newcomer.locator("#totp-qr svg")
-    assert qr.is_visible() and qr.bounding_box()["width"] >= 120
-    assert newcomer.locator("#totp-key").is_visible()
+    expect(qr).to_be_visible()
+    assert qr.bounding_box()["width"] >= 120
+    expect(newcomer.locator("#totp-key")).to_be_visible()
     code = newcomer.get_by_label("Code from the app")
     assert code.get_attribute("inputmode") == "numeric" and code.get_attribute("pattern") == "[0-9 ]{6,7}"
     newcomer.screenshot(path=str(artifacts / f"issue16-{name}-two-factor-qr.png"), full_page=True)

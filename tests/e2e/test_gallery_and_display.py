@@ -6,6 +6,7 @@ import io
 import re
 
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from consent_db.consent import record_decision
@@ -99,7 +100,7 @@ def test_a_withdrawal_takes_the_photo_off_the_gallery_and_the_entrance_screen_at
     assert "No photos of Ada are in the family gallery now." in phone.locator("#family-gallery").inner_text()
     assert phone.request.get(f"{base}{gallery_src}").status == 404
     screen.locator(".display-slide").wait_for(state="detached", timeout=10_000)
-    assert screen.locator("#empty").is_visible()
+    expect(screen.locator("#empty")).to_be_visible()
     shot(screen, artifacts, "22-entrance-display-cleared")
     shot(phone, artifacts, "23-parent-gallery-after-withdrawal")
     screen_context.close()

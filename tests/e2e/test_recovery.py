@@ -10,6 +10,7 @@ from email import message_from_bytes, policy
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from consent_db.timeutil import now
 from gatekeeper.database import transaction
@@ -98,12 +99,12 @@ def test_a_parent_resets_a_forgotten_password_by_the_emailed_link(browser, maili
     page.get_by_label("New password again").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Save the password").click()
     sign_in(page, base, world.parent_email, PASSWORD)
-    assert page.get_by_text("The email or password is not right.").is_visible()
+    expect(page.get_by_text("The email or password is not right.")).to_be_visible()
     sign_in(page, base, world.parent_email, NEW_PASSWORD)
     page.wait_for_url(f"{base}/family")
     # The link worked once: opened again it says so.
     page.goto(link)
-    assert page.get_by_role("heading", name="This link does not work").is_visible()
+    expect(page.get_by_role("heading", name="This link does not work")).to_be_visible()
 
 
 def test_a_manager_who_lost_the_phone_gets_back_in_with_a_recovery_code(browser, mailing_app):
@@ -116,7 +117,7 @@ def test_a_manager_who_lost_the_phone_gets_back_in_with_a_recovery_code(browser,
     sign_in(page, base, world.manager_email, PASSWORD)
     page.get_by_label("Code from your authenticator app (or a recovery code)").fill(codes[0])
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("You signed in with a recovery code; 9 are left.").is_visible()
+    expect(page.get_by_text("You signed in with a recovery code; 9 are left.")).to_be_visible()
     page.goto(f"{base}/account/two-factor")
     page.get_by_label("Your current password").fill(PASSWORD)
     page.get_by_role("button", name="Set up two-factor again").click()
@@ -161,13 +162,13 @@ def test_a_parent_signs_in_once_with_the_password_the_manager_reset_then_chooses
 
     parent = browser.new_context(**PHONE).new_page()
     sign_in(parent, base, world.parent_email, PASSWORD)
-    assert parent.get_by_text("The email or password is not right.").is_visible()
+    expect(parent.get_by_text("The email or password is not right.")).to_be_visible()
     sign_in(parent, base, world.parent_email, one_time)
-    assert parent.get_by_role("heading", name="Choose a new password").is_visible()
+    expect(parent.get_by_role("heading", name="Choose a new password")).to_be_visible()
     parent.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     parent.get_by_label("New password again").fill(NEW_PASSWORD)
     parent.get_by_role("button", name="Save the password").click()
     parent.wait_for_url(f"{base}/family")
     again = browser.new_context().new_page()
     sign_in(again, base, world.parent_email, one_time)
-    assert again.get_by_text("The email or password is not right.").is_visible()
+    expect(again.get_by_text("The email or password is not right.")).to_be_visible()
