@@ -102,6 +102,24 @@ def test_exif_orientation_is_applied_before_looking_for_faces(tmp_path):
     assert load_picture(path).shape == (300, 200, 3)
 
 
+@pytest.mark.parametrize("mode", ["RGB", "L", "P", "RGBA", "LA"])
+def test_every_mode_decodes_to_the_pixels_pillow_shows_as_bgr(tmp_path, mode):
+    noise = np.random.default_rng(5).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    picture = Image.fromarray(noise).convert(mode)
+    picture.save(tmp_path / "noise.png")
+    expected = np.asarray(picture.convert("RGB"))[:, :, ::-1]
+    decoded = load_picture(tmp_path / "noise.png")
+    assert decoded.flags["C_CONTIGUOUS"] and np.array_equal(decoded, expected)
+
+
+def test_a_turned_photo_keeps_its_pixels_in_their_turned_places(tmp_path):
+    noise = np.random.default_rng(6).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 8  # shown turned 90 degrees anticlockwise
+    Image.fromarray(noise).save(tmp_path / "turned.png", exif=exif)
+    assert np.array_equal(load_picture(tmp_path / "turned.png"), np.rot90(noise, 1)[:, :, ::-1])
+
+
 def test_a_truncated_photo_fails_with_a_reason(tmp_path):
     path = tmp_path / "truncated.jpg"
     Image.new("RGB", (300, 200), "white").save(path)
