@@ -401,6 +401,9 @@ def bench_rendition_speed(root: Path, engine) -> None:
     print(f"2048 px rendition, decode + full analysis: median {1000 * statistics.median(full):.0f} ms, "
           f"min {1000 * min(full):.0f} ms = {statistics.median(full) / statistics.median(yunet):.1f}x the raw pass "
           f"(medians; target <= 4x); {len(analysis.faces)} faces")
+    upright, turned = statistics.median(parts["upright pass"]), statistics.median(parts["turned passes"])
+    print(f"the passes alone: upright {upright / statistics.median(yunet):.1f}x the raw pass, "
+          f"turned {turned / statistics.median(yunet):.1f}x, features {per_face * recognisable / statistics.median(yunet):.1f}x")
     print(f"12 MP pasted faces (20-48 px there, {min(s for *_, s in scaled):.0f}-{max(s for *_, s in scaled):.0f} px "
           f"in the rendition) found: {found_pasted(analysis, scaled)}/{len(scaled)}")
     canvas, at_size = pasted_at_rendition_size(root)
