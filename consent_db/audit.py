@@ -51,6 +51,7 @@ class AuditTag(StrEnum):
     CHANNEL_ADDED = "channel:added"
     CHANNEL_UPDATED = "channel:updated"
     CHANNEL_ARCHIVED = "channel:archived"
+    CHANNEL_RESTORED = "channel:restored"
     ACCOUNT_CREATED = "account:created"
     ACCOUNT_PASSWORD_CHANGED = "account:password-changed"
     ACCOUNT_DISABLED = "account:disabled"

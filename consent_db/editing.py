@@ -251,3 +251,21 @@ def archive_channel(session: Session, ref: int | str, *, setting_id: int, actor:
                  details={"name": channel.name}, at=at, **actor.fields())
     return channel
 
+
+def restore_channel(session: Session, ref: int | str, *, setting_id: int, actor: Actor,
+                    at: datetime | None = None) -> Channel:
+    """Open an archived channel again (its short name stays taken, so it cannot be added anew).
+
+    Nothing comes back by itself: what was taken down stays down until approved again. Consent
+    decisions recorded for it were never changed by the archive, so they apply again.
+    Raises UnknownChannel or InvalidRecord (not archived).
+    """
+    channel = get_channel(session, ref, setting_id=setting_id)
+    if channel.archived_at is None:
+        raise InvalidRecord(f"the channel {channel.name} is not archived")
+    channel.archived_at = None
+    session.flush()
+    audit.record(session, AuditTag.CHANNEL_RESTORED, subject=f"channel:{channel.id}", setting_id=setting_id,
+                 details={"name": channel.name}, at=at, **actor.fields())
+    return channel
+

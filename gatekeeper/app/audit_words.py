@@ -195,6 +195,7 @@ SENTENCES: dict[str, Sentence] = {
     "channel:added": lambda d, n, s: f"The channel {s} was added.",
     "channel:updated": lambda d, n, s: f"The channel {s} was changed: {_changes(dict.fromkeys(d.get('changed', [])))}.",
     "channel:archived": lambda d, n, s: f"The channel {s} was archived; what was published there is taken down.",
+    "channel:restored": lambda d, n, s: f"The channel {s} was restored from the archive.",
     "media:uploaded": lambda d, n, s: f"{s[0].upper() + s[1:]} was uploaded.",
     "media:analysed": lambda d, n, s: f"The faces in {s} were checked: {d.get('faces', 'some')} found.",
     "media:held": lambda d, n, s: (f"{s[0].upper() + s[1:]} is held: "

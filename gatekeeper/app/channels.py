@@ -244,3 +244,11 @@ def archive_channel(uow: UnitOfWork, principal: Principal, ref: int | str) -> Ch
                                           actor=principal.actor, at=uow.at)
         uow.emit(ChannelArchived(principal.setting_id, channel.id))
     return channel
+
+
+def restore_channel(uow: UnitOfWork, principal: Principal, ref: int | str) -> Channel:
+    """Open an archived channel again; nothing is republished until approved. Raises RecordsError or PolicyError."""
+    policy.require(principal, Action.CHANNELS_WRITE)
+    with uow:
+        return editing.restore_channel(uow.session, ref, setting_id=principal.setting_id,
+                                       actor=principal.actor, at=uow.at)

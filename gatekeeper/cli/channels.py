@@ -131,6 +131,19 @@ def channels_archive(instance, setting, channel, as_json) -> None:
     emit(data, as_json, lambda d: f"archived channel {d['slug']}; {d['taken_down']} published copies taken down")
 
 
+@channels.command("restore")
+@instance_option
+@setting_option
+@click.argument("channel", metavar="CHANNEL")
+@json_option
+def channels_restore(instance, setting, channel, as_json) -> None:
+    """Open an archived channel again; nothing taken down comes back until approved again."""
+    with operator_for(instance, setting) as op:
+        restored = channel_service.restore_channel(op.uow(), op.principal, channel)
+        data = {"id": restored.id, "slug": restored.slug}
+    emit(data, as_json, lambda d: f"restored channel {d['slug']}; approve items for it again to publish there")
+
+
 @channels.command("set-target")
 @instance_option
 @setting_option

@@ -142,3 +142,16 @@ def archive(channel_id: int):
     flash(f"The channel “{channel.name}” is archived: nothing more is published there, and what is there is "
           "being taken down.", "info")
     return redirect(url_for(".channels"))
+
+
+@bp.post("/<int:channel_id>/restore")
+def restore(channel_id: int):
+    try:
+        channel = channel_service.restore_channel(_uow(), principal(), channel_id)
+    except records.UnknownChannel:
+        abort(404)
+    except records.RecordsError as exc:
+        return _page(sentence(exc), 409)
+    flash(f"The channel “{channel.name}” is open again. Nothing taken down comes back by itself: approve items "
+          "for it again. Consent parents gave for it before it was archived applies again.", "info")
+    return redirect(url_for(".channels"))

@@ -78,6 +78,8 @@ def test_guardians_and_channels_are_edited_and_archived(people):
     assert archived == {"id": 1, "slug": "website", "taken_down": 0}
     assert people.json("channels", "list") == []
     assert [c["archived"] for c in people.json("channels", "list", "--all")] == [True]
+    assert people.json("channels", "restore", "website") == {"id": 1, "slug": "website"}
+    assert [c["slug"] for c in people.json("channels", "list")] == ["website"]
 
 
 ERRORS = [
@@ -94,6 +96,8 @@ ERRORS = [
     ("edit an unknown channel", ["channels", "edit", "radio", "--name", "R"], "no channel 'radio'"),
     ("empty channel description", ["channels", "edit", "website", "--description", " "], "description"),
     ("archive an unknown channel", ["channels", "archive", "radio"], "no channel 'radio'"),
+    ("restore a channel not archived", ["channels", "restore", "website"], "is not archived"),
+    ("restore an unknown channel", ["channels", "restore", "radio"], "no channel 'radio'"),
     ("list a bad queue day", ["queue", "list", "--day", "14/03/26"], "ambiguous"),
     ("list an unknown uploader", ["queue", "list", "--uploader", "nobody@x.org"], "no account"),
     ("audit of a person and an item", ["audit", "list", "--person", "1", "--item", "abc"], "one at a time"),

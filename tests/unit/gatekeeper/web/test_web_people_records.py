@@ -200,6 +200,30 @@ def test_a_channel_is_renamed_then_archived_which_takes_down_what_is_published_t
     assert manager.get("/manager/channels?show=nonsense").status_code == 400
 
 
+def test_a_channel_archived_by_mistake_is_restored_and_publishes_only_what_is_approved_again(app, world, manager,
+                                                                                              item_id):
+    grant(app, world, world.website_id)
+    post(app, manager, f"/manager/queue/{item_id}/identify", {"face_index": 0, "person_id": world.child_id})
+    post(app, manager, f"/manager/queue/{item_id}/approve", {"channel_id": world.website_id})
+    url = f"/manager/channels/{world.website_id}"
+    assert post(app, manager, url + "/restore").status_code == 409, "not archived yet"
+    post(app, manager, url + "/archive")
+    assert published_files(app) == []
+    assert f'action="{url}/restore"' in manager.get("/manager/channels?show=archived").data.decode()
+    restored = post(app, manager, url + "/restore")
+    assert restored.status_code == 302 and "is open again" in manager.get(restored.location).data.decode()
+    assert published_files(app) == [], "what was taken down stays down"
+    assert "Our website" in manager.get("/manager/channels").data.decode()
+    with transaction(app) as db:
+        [event] = db.scalars(select(AuditEvent).where(AuditEvent.tag == "channel:restored")).all()
+        assert event.subject == f"channel:{world.website_id}"
+    assert "was restored from the archive." in manager.get("/manager/audit").data.decode()
+    # The parent's consent, never changed by the archive, lets it be published again once approved.
+    assert post(app, manager, f"/manager/queue/{item_id}/approve", {"channel_id": world.website_id}).status_code == 302
+    assert len(published_files(app)) == 1
+    assert post(app, manager, "/manager/channels/999/restore").status_code == 404
+
+
 def test_the_queue_pages_through_every_item_with_counts_and_a_day_filter(app, world, manager):
     from datetime import datetime, timezone
 
