@@ -63,7 +63,12 @@ def main() -> int:
         page.get_by_label("Pairing code").fill(args.code)
         page.get_by_label("Name for this tablet").fill("Sunflower room tablet")
         page.get_by_role("button", name="Register this tablet").click()
-        seen["paired"] = "Sunflower room tablet" in page.content()
+        # content() reads whatever document is there: wait for the answer page, not the form still showing.
+        try:
+            page.get_by_text("Sunflower room tablet").first.wait_for()
+            seen["paired"] = True
+        except Error:
+            seen["paired"] = False
         page.screenshot(path=f"{args.shots}/lan-01-paired.png")
         page.goto(f"{args.https}/signin")
         page.get_by_label("Email").fill(args.email)

@@ -98,7 +98,8 @@ PATIENCE_MS = 180_000
 
 
 def new_context(browser, **viewport):
-    context = browser.new_context(**viewport)
+    # The setting's tablets and phones are British: date fields read day first, as on the pages.
+    context = browser.new_context(locale="en-GB", **viewport)
     context.set_default_timeout(PATIENCE_MS)
     context.set_default_navigation_timeout(PATIENCE_MS)
     return context

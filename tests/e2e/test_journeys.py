@@ -9,6 +9,7 @@ import numpy as np
 import pyotp
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from consent_db.consent import record_decision
 from consent_db.models import Decision, GivenBy, Method
@@ -106,7 +107,7 @@ def test_pair_upload_decide_publish_and_withdraw(browser, live_app, world, faces
     tablet.get_by_label("Pairing code").fill(code.lower())
     tablet.get_by_label("Name for this tablet").fill("Rainbow room tablet 2")
     tablet.get_by_role("button", name="Register this tablet").click()
-    assert "Rainbow room tablet 2" in tablet.content()
+    expect(tablet.locator("body")).to_contain_text("Rainbow room tablet 2")
     cookie = [c for c in tablet_context.cookies() if c["name"] == "gk_device"][0]
     assert cookie["httpOnly"] and cookie["expires"] > 0
     sign_in(tablet, base, world.staff_email)
@@ -156,7 +157,7 @@ def test_pair_upload_decide_publish_and_withdraw(browser, live_app, world, faces
     # The video shows a frame of every face it follows, with when that face was seen.
     manager.get_by_role("link", name="Queue", exact=True).click()
     manager.locator("a:has(img)").first.click()
-    assert "Every face in the video" in manager.content()
+    expect(manager.locator("body")).to_contain_text("Every face in the video")
     assert " · seen " in manager.locator(".frames figcaption").first.inner_text()
     manager.locator(".frames img").first.wait_for()
     shot(manager, artifacts, "09-manager-video-frames")
