@@ -118,13 +118,20 @@ def restore_person(session: Session, person_id: int, *, setting_id: int, actor: 
                    at: datetime | None = None) -> Person:
     """Show an archived person again; the leaving date stays (clear it to let consent count again)."""
     person = get_person(session, person_id, setting_id=setting_id)
-    if person.archived_at is None:
-        raise InvalidRecord(f"{person.full_name} is not archived")
-    person.archived_at = None
+    return _unarchive(session, person, person.full_name, AuditTag.PERSON_RESTORED, f"person:{person.id}",
+                      setting_id=setting_id, actor=actor, at=at)
+
+
+def _unarchive(session: Session, record, name: str, tag: AuditTag, subject: str, *, setting_id: int,
+               actor: Actor, at: datetime | None, details: dict | None = None):
+    """Clear an archived record's mark and audit it; raises InvalidRecord when it is not archived."""
+    if record.archived_at is None:
+        raise InvalidRecord(f"{name} is not archived")
+    record.archived_at = None
     session.flush()
-    audit.record(session, AuditTag.PERSON_RESTORED, subject=f"person:{person.id}", setting_id=setting_id,
-                 details={}, at=at, **actor.fields())
-    return person
+    audit.record(session, tag, subject=subject, setting_id=setting_id, details=details or {}, at=at,
+                 **actor.fields())
+    return record
 
 
 def _clean_email(email: str) -> str:
@@ -204,13 +211,8 @@ def restore_guardian(session: Session, guardian_id: int, *, setting_id: int, act
     """Show an archived guardian again, to be edited and linked as before (a guardian archived by
     mistake cannot be added anew: their email is taken). Raises UnknownGuardian or InvalidRecord."""
     guardian = get_guardian(session, guardian_id, setting_id=setting_id)
-    if guardian.archived_at is None:
-        raise InvalidRecord(f"{guardian.name} is not archived")
-    guardian.archived_at = None
-    session.flush()
-    audit.record(session, AuditTag.GUARDIAN_RESTORED, subject=f"guardian:{guardian.id}", setting_id=setting_id,
-                 details={}, at=at, **actor.fields())
-    return guardian
+    return _unarchive(session, guardian, guardian.name, AuditTag.GUARDIAN_RESTORED, f"guardian:{guardian.id}",
+                      setting_id=setting_id, actor=actor, at=at)
 
 
 def update_channel(session: Session, ref: int | str, *, setting_id: int, name: str, description: str,
@@ -261,11 +263,7 @@ def restore_channel(session: Session, ref: int | str, *, setting_id: int, actor:
     Raises UnknownChannel or InvalidRecord (not archived).
     """
     channel = get_channel(session, ref, setting_id=setting_id)
-    if channel.archived_at is None:
-        raise InvalidRecord(f"the channel {channel.name} is not archived")
-    channel.archived_at = None
-    session.flush()
-    audit.record(session, AuditTag.CHANNEL_RESTORED, subject=f"channel:{channel.id}", setting_id=setting_id,
-                 details={"name": channel.name}, at=at, **actor.fields())
-    return channel
+    return _unarchive(session, channel, f"the channel {channel.name}", AuditTag.CHANNEL_RESTORED,
+                      f"channel:{channel.id}", setting_id=setting_id, actor=actor, at=at,
+                      details={"name": channel.name})
 
