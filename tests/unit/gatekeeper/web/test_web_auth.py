@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from consent_db import accounts, devices
 from consent_db.audit import CLI
-from consent_db.models import Account, AuditEvent, SessionStage
+from consent_db.models import Account, AuditEvent, SessionStage, Setting
+from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.web.current import DEVICE_COOKIE
 from gatekeeper.web.services.passwords import hasher_for
@@ -116,6 +117,31 @@ def test_a_staff_session_ends_at_once_when_its_tablet_is_revoked(app, world, sta
 def test_a_staff_session_ends_when_the_device_cookie_is_gone(app, world, staff):
     staff.delete_cookie(DEVICE_COOKIE)
     assert b"no longer registered" in staff.get("/signin").data
+
+
+def another_settings_tablet(app) -> str:
+    """A tablet paired to a second setting on the same instance; returns its device token."""
+    with transaction(app) as db:
+        oaks = Setting(name="Oaks", created_at=now())
+        db.add(oaks)
+        db.flush()
+        return devices.pair_device(db, code=devices.issue_pairing_code(db, setting_id=oaks.id, actor=CLI),
+                                   name="Oaks tablet")
+
+
+def test_staff_cannot_sign_in_on_another_settings_tablet(app, world):
+    client = app.test_client()
+    client.set_cookie(DEVICE_COOKIE, another_settings_tablet(app))
+    response = sign_in(app, client, world.staff_email)
+    assert response.status_code == 403 and b"registered tablets" in response.data
+    assert client.get("/staff/upload").status_code == 302
+
+
+def test_a_staff_session_on_another_settings_tablet_ends_at_once(app, world):
+    client = app.test_client()
+    sign_in_directly(app, client, world.staff_id, device_token=another_settings_tablet(app))
+    assert b"no longer registered" in client.get("/signin").data
+    assert client.get("/staff/upload").location.startswith("/signin")
 
 
 def test_a_manager_needs_a_two_factor_code_after_the_password(app, world):
