@@ -258,3 +258,19 @@ def test_sign_in_steps_cannot_be_skipped_or_repeated(app, world):
     anonymous = app.test_client()
     assert anonymous.get("/signin/two-factor").location.endswith("/signin")
     assert anonymous.get("/account/password").location.endswith("/signin")
+
+
+def test_the_code_typed_to_set_up_two_factor_does_not_sign_in_again(app, world):
+    with transaction(app) as db:
+        accounts.create_account(db, setting_id=world.setting_id, email="deputy@acorns.test", password=PASSWORD,
+                                role="manager", hasher=hasher_for(app.config))
+    client = app.test_client()
+    sign_in(app, client, "deputy@acorns.test")
+    page = client.get("/signin/two-factor/setup").data.decode()
+    code = pyotp.TOTP(page.split('id="totp-key">')[1].split("<")[0].replace(" ", "")).now()
+    assert post(app, client, "/signin/two-factor/setup", {"code": code}).status_code == 200
+    replay = app.test_client()
+    sign_in(app, replay, "deputy@acorns.test")
+    again = post(app, replay, "/signin/two-factor", {"code": code})
+    assert again.status_code == 401 and b"used already" in again.data
+    assert replay.get("/manager/queue").status_code == 302
