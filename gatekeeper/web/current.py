@@ -44,6 +44,10 @@ def _load() -> None:
             g.display, device = device, None
         idle = sessions.idle_limits(int(current_app.config["IDLE_MINUTES"]))
         found = sessions.find(db, token, at=at, idle=idle) if token else None
+        if found is not None and device is not None and device.setting_id != found.account.setting_id:
+            # Another setting's tablet on the same instance is not this account's tablet: a staff session
+            # on it ends below, and nobody else acts (or is audited) as if from it.
+            device = None
         if found is not None and found.account.role is Role.STAFF and (
             device is None or found.web_session.device_id != device.id
         ):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from consent_db import accounts, audit
 from consent_db.audit import AuditTag
-from consent_db.models import Account, Role, SessionStage
+from consent_db.models import Account, Device, Role, SessionStage
 from gatekeeper.web.services import sessions, throttle
 
 Transaction = Callable[[], AbstractContextManager[Session]]
@@ -74,6 +74,13 @@ def _network_lock(counters: throttle.Counters, address: str | None, *, at: datet
     return max(ends) if ends else None
 
 
+def _own_tablet(db: Session, account: Account, device_id: int | None) -> bool:
+    """Whether the caller's tablet is registered to the account's own setting: another setting's tablet on the
+    same instance is not one of this setting's tablets, whoever paired it."""
+    device = db.get(Device, device_id) if device_id is not None else None
+    return device is not None and not device.revoked and device.setting_id == account.setting_id
+
+
 def first_stage(account: Account) -> SessionStage:
     """The sign-in step after the password: a forced password change, two-factor, or ready."""
     if account.must_change_password:
@@ -113,7 +120,7 @@ def sign_in(transaction: Transaction, *, email: str, password: str, caller: Call
                 # Reads the same for known and unknown emails; the right password still signs in.
                 return Outcome(error=str(throttle.Throttled(throttle.minutes_left(network_lock, at))), status=429)
             return Outcome(error=WRONG, status=401)
-        if account.role is Role.STAFF and caller.device_id is None:
+        if account.role is Role.STAFF and not _own_tablet(db, account, caller.device_id):
             security_event(db, AuditTag.ACCOUNT_SIGN_IN_FAILED, caller, account=account, at=at,
                            reason="not a registered device")
             return Outcome(error=NO_DEVICE, status=403)

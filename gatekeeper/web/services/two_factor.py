@@ -71,10 +71,13 @@ def code_matches(secret: str, code: str) -> bool:
 
 
 def enrol(session: Session, account: Account, secret: str, code: str, *, data_key: bytes, actor: Actor) -> None:
-    """Store the secret once a code from it is typed back; raises TwoFactorError."""
-    if not code_matches(secret, code):
+    """Store the secret once a code from it is typed back (that code is used up); raises TwoFactorError."""
+    step = matching_step(secret, code)
+    if step is None:
         raise TwoFactorError("That code does not match. Check the key was typed exactly and the device clock is right.")
     account.totp_secret = seal_secret(data_key, account.id, secret)
+    # The code typed to set up was seen (over a shoulder, in a form): it must not also sign in.
+    account.totp_last_step = step
     session.flush()
     audit.record(session, AuditTag.ACCOUNT_TWO_FACTOR_ENROLLED, subject=f"account:{account.id}",
                  setting_id=account.setting_id, details={}, **actor.fields())

@@ -20,6 +20,7 @@ from gatekeeper.database import transaction
 from gatekeeper.instance import load_secrets
 from gatekeeper.app.key_rotation import rotate_instance_key
 from gatekeeper.web.services import two_factor
+from tests.web_world import enrolment_code
 
 TEMPLATE = np.arange(128, dtype=np.float32).tobytes()
 
@@ -42,7 +43,7 @@ def sealed_world(app):
         session.add(manager)
         session.flush()
         secret = two_factor.new_secret()
-        two_factor.enrol(session, manager, secret, pyotp.TOTP(secret).now(), data_key=key, actor=CLI)
+        two_factor.enrol(session, manager, secret, enrolment_code(secret), data_key=key, actor=CLI)
     return {"setting": setting, "child": child, "manager": manager.id, "secret": secret, "old_key": key}
 
 

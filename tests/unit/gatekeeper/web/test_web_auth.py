@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from consent_db import accounts, devices
 from consent_db.audit import CLI
-from consent_db.models import Account, AuditEvent, SessionStage
+from consent_db.models import Account, AuditEvent, SessionStage, Setting
+from consent_db.timeutil import now
 from gatekeeper.database import transaction
 from gatekeeper.web.current import DEVICE_COOKIE
 from gatekeeper.web.services.passwords import hasher_for
@@ -116,6 +117,31 @@ def test_a_staff_session_ends_at_once_when_its_tablet_is_revoked(app, world, sta
 def test_a_staff_session_ends_when_the_device_cookie_is_gone(app, world, staff):
     staff.delete_cookie(DEVICE_COOKIE)
     assert b"no longer registered" in staff.get("/signin").data
+
+
+def another_settings_tablet(app) -> str:
+    """A tablet paired to a second setting on the same instance; returns its device token."""
+    with transaction(app) as db:
+        oaks = Setting(name="Oaks", created_at=now())
+        db.add(oaks)
+        db.flush()
+        return devices.pair_device(db, code=devices.issue_pairing_code(db, setting_id=oaks.id, actor=CLI),
+                                   name="Oaks tablet")
+
+
+def test_staff_cannot_sign_in_on_another_settings_tablet(app, world):
+    client = app.test_client()
+    client.set_cookie(DEVICE_COOKIE, another_settings_tablet(app))
+    response = sign_in(app, client, world.staff_email)
+    assert response.status_code == 403 and b"registered tablets" in response.data
+    assert client.get("/staff/upload").status_code == 302
+
+
+def test_a_staff_session_on_another_settings_tablet_ends_at_once(app, world):
+    client = app.test_client()
+    sign_in_directly(app, client, world.staff_id, device_token=another_settings_tablet(app))
+    assert b"no longer registered" in client.get("/signin").data
+    assert client.get("/staff/upload").location.startswith("/signin")
 
 
 def test_a_manager_needs_a_two_factor_code_after_the_password(app, world):
@@ -232,3 +258,19 @@ def test_sign_in_steps_cannot_be_skipped_or_repeated(app, world):
     anonymous = app.test_client()
     assert anonymous.get("/signin/two-factor").location.endswith("/signin")
     assert anonymous.get("/account/password").location.endswith("/signin")
+
+
+def test_the_code_typed_to_set_up_two_factor_does_not_sign_in_again(app, world):
+    with transaction(app) as db:
+        accounts.create_account(db, setting_id=world.setting_id, email="deputy@acorns.test", password=PASSWORD,
+                                role="manager", hasher=hasher_for(app.config))
+    client = app.test_client()
+    sign_in(app, client, "deputy@acorns.test")
+    page = client.get("/signin/two-factor/setup").data.decode()
+    code = pyotp.TOTP(page.split('id="totp-key">')[1].split("<")[0].replace(" ", "")).now()
+    assert post(app, client, "/signin/two-factor/setup", {"code": code}).status_code == 200
+    replay = app.test_client()
+    sign_in(app, replay, "deputy@acorns.test")
+    again = post(app, replay, "/signin/two-factor", {"code": code})
+    assert again.status_code == 401 and b"used already" in again.data
+    assert replay.get("/manager/queue").status_code == 302

@@ -8,10 +8,11 @@ import re
 
 from sqlalchemy import func, select
 
-from consent_db.models import AuditEvent, Guardian, GuardianLink, Person
+from consent_db.models import Account, AuditEvent, Guardian, GuardianLink, Person
+from gatekeeper.web.current import DEVICE_COOKIE
 from gatekeeper.database import transaction
 from tests.unit.gatekeeper.web.test_web_staff_and_queue import grant, item_id, published_files  # noqa: F401
-from tests.web_world import post
+from tests.web_world import PASSWORD, post
 
 CLASS_LIST = ("First name,Surname,DOB,Room,Guardian name,Guardian email,Guardian PR\n"
               "Mia,Moss,14/03/2022,Acorns,Meg Moss,meg@family.test,yes\n"
@@ -137,6 +138,21 @@ def test_archiving_a_child_takes_their_photos_down_hides_them_and_keeps_the_reco
     assert "Ada Lovelace" in manager.get("/manager/people").data.decode()
     assert manager.get("/manager/people?show=nonsense").status_code == 400
     assert post(app, manager, "/manager/people/9999/archive").status_code == 404
+
+
+def test_archiving_a_staff_member_who_left_disables_their_account_and_ends_their_session(app, world, manager,
+                                                                                         staff):
+    page = manager.get(f"/manager/people/{world.staff_person_id}").data
+    assert b"Their staff account is disabled" in page
+    assert post(app, manager, f"/manager/people/{world.staff_person_id}/archive").status_code == 302
+    assert staff.get("/staff/upload").location.startswith("/signin")
+    again = app.test_client()
+    again.set_cookie(DEVICE_COOKIE, world.device_token)
+    refused = post(app, again, "/signin", {"email": world.staff_email, "password": PASSWORD})
+    assert refused.status_code == 401
+    with transaction(app) as db:
+        assert db.get(Account, world.staff_id).disabled
+        assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.tag == "account:disabled")) == 1
 
 
 def test_a_guardian_is_edited_loses_parental_responsibility_and_is_archived(app, world, manager):
