@@ -1,4 +1,4 @@
-"""The Manager's account list and disabling an account (its sessions end at once)."""
+"""The Manager's account list, disabling an account (its sessions end at once) and enabling it again."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,5 +34,23 @@ def disable(session: Session, account_id: int, *, setting_id: int, actor: Actor,
     accounts.end_sessions(session, at=at, account_id=account.id)
     session.flush()
     audit.record(session, AuditTag.ACCOUNT_DISABLED, subject=f"account:{account.id}", setting_id=setting_id,
+                 details={"role": account.role.value}, at=at, **actor.fields())
+    return account
+
+
+def enable(session: Session, account_id: int, *, setting_id: int, actor: Actor, at: datetime) -> Account:
+    """Let a disabled account sign in again with its own password and two-factor; raises AccountAdminError.
+
+    A disabled account's email stays taken, so without this a mistaken disable (or archiving a staff
+    member who then comes back) would shut its owner out for good.
+    """
+    account = session.get(Account, account_id)
+    if account is None or account.setting_id != setting_id:
+        raise AccountAdminError(f"There is no account {account_id}.")
+    if not account.disabled:
+        raise AccountAdminError(f"{account.email} is not disabled.")
+    account.disabled = False
+    session.flush()
+    audit.record(session, AuditTag.ACCOUNT_ENABLED, subject=f"account:{account.id}", setting_id=setting_id,
                  details={"role": account.role.value}, at=at, **actor.fields())
     return account

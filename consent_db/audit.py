@@ -55,6 +55,7 @@ class AuditTag(StrEnum):
     ACCOUNT_CREATED = "account:created"
     ACCOUNT_PASSWORD_CHANGED = "account:password-changed"
     ACCOUNT_DISABLED = "account:disabled"
+    ACCOUNT_ENABLED = "account:enabled"
     ACCOUNT_EMAIL_CHANGED = "account:email-changed"
     ACCOUNT_INVITED = "account:invited"
     ACCOUNT_TWO_FACTOR_ENROLLED = "account:two-factor-enrolled"

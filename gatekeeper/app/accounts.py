@@ -82,6 +82,14 @@ def disable(uow: UnitOfWork, principal: Principal, account_id: int) -> str:
                                      actor=principal.actor, at=uow.at).email
 
 
+def enable(uow: UnitOfWork, principal: Principal, account_id: int) -> str:
+    """Let a disabled account sign in again; returns its email. Raises AccountAdminError."""
+    policy.require(principal, Action.ACCOUNTS_MANAGE)
+    with uow:
+        return account_admin.enable(uow.session, account_id, setting_id=principal.setting_id,
+                                    actor=principal.actor, at=uow.at).email
+
+
 def reset_password(uow: UnitOfWork, principal: Principal, account_id: int, *,
                    hasher: PasswordHasher) -> tuple[str, str]:
     """A one-time password for a staff member's or parent's account (their sessions end); returns

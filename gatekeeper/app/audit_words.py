@@ -218,6 +218,7 @@ SENTENCES: dict[str, Sentence] = {
     "account:email-changed": lambda d, n, s: f"The sign-in email of the {d.get('role', '')} account {s} was changed.",
     "account:password-changed": lambda d, n, s: f"The password of {s} was changed.",
     "account:disabled": lambda d, n, s: f"The account {s} was disabled.",
+    "account:enabled": lambda d, n, s: f"The account {s} was enabled again.",
     "account:invited": lambda d, n, s: f"An invitation to a new {d.get('role', '')} account was sent.",
     "account:invitation-cancelled": lambda d, n, s: "An invitation was cancelled.",
     "account:two-factor-enrolled": lambda d, n, s: f"{s} set up two-factor sign-in.",

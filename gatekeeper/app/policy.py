@@ -119,6 +119,7 @@ ROUTES: dict[str, Action] = {
     "trust.apple_profile": Action.PUBLIC,
     "manager_accounts.cancel_invitation": Action.ACCOUNTS_MANAGE,
     "manager_accounts.disable": Action.ACCOUNTS_MANAGE,
+    "manager_accounts.enable": Action.ACCOUNTS_MANAGE,
     "manager_accounts.invite": Action.ACCOUNTS_MANAGE,
     "manager_accounts.list_accounts": Action.ACCOUNTS_MANAGE,
     "manager_accounts.reset_password": Action.ACCOUNTS_MANAGE,

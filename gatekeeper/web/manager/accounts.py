@@ -76,6 +76,16 @@ def disable(account_id: int):
     return redirect(url_for(".list_accounts"))
 
 
+@bp.post("/<int:account_id>/enable")
+def enable(account_id: int):
+    try:
+        email = account_service.enable(_uow(), principal(), account_id)
+    except account_admin.AccountAdminError as exc:
+        return _page(sentence(exc), 400)
+    flash(f"{email} can sign in again with their own password.", "info")
+    return redirect(url_for(".list_accounts"))
+
+
 @bp.post("/invitations/<int:invitation_id>/cancel")
 def cancel_invitation(invitation_id: int):
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from consent_db import importing, records
+from consent_db.models import PersonKind
 from gatekeeper.app import people as people_service
 from gatekeeper.app import people_badges
 from gatekeeper.app.context import unit_of_work
@@ -187,7 +188,8 @@ def restore(person_id: int):
         abort(404)
     except records.RecordsError as exc:
         return _person(person_id, sentence(exc), 409)
-    flash(f"{person.full_name} is shown again. Clear the leaving date if consent should count again.", "info")
+    back = " If they are back at work, enable their staff account on Accounts." if person.kind is PersonKind.STAFF else ""
+    flash(f"{person.full_name} is shown again. Clear the leaving date if consent should count again.{back}", "info")
     return redirect(url_for(".person", person_id=person_id))
 
 

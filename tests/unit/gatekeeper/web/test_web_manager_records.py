@@ -11,7 +11,7 @@ from consent_db.models import Account, Person
 from gatekeeper.database import transaction
 from gatekeeper.web.services import mail
 from gatekeeper.web.services.qr import qr_svg
-from tests.web_world import post
+from tests.web_world import PASSWORD, post
 
 
 def test_people_list_and_filters(manager):
@@ -218,6 +218,19 @@ def test_disabling_accounts(app, world, manager, parent):
     assert parent.get("/family").status_code == 302
     assert post(app, manager, f"/manager/accounts/{world.manager_id}/disable").status_code == 400
     assert post(app, manager, "/manager/accounts/999/disable").status_code == 400
+
+
+def test_a_disabled_account_is_enabled_again_and_signs_in_with_its_own_password(app, world, manager):
+    url = f"/manager/accounts/{world.parent_id}"
+    not_disabled = post(app, manager, url + "/enable")
+    assert not_disabled.status_code == 400 and "is not disabled" in not_disabled.data.decode()
+    post(app, manager, url + "/disable")
+    assert f'action="{url}/enable"' in manager.get("/manager/accounts").data.decode()
+    enabled = post(app, manager, url + "/enable")
+    assert enabled.status_code == 302 and "can sign in again" in manager.get(enabled.location).data.decode()
+    assert post(app, app.test_client(), "/signin", {"email": world.parent_email, "password": PASSWORD}).status_code == 302
+    assert "was enabled again." in manager.get("/manager/audit").data.decode()
+    assert post(app, manager, "/manager/accounts/999/enable").status_code == 400
 
 
 def test_the_audit_log_filters_exports_and_verifies_its_chain(app, world, manager):

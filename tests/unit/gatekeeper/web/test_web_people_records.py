@@ -153,6 +153,10 @@ def test_archiving_a_staff_member_who_left_disables_their_account_and_ends_their
     with transaction(app) as db:
         assert db.get(Account, world.staff_id).disabled
         assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.tag == "account:disabled")) == 1
+    # Restoring the person does not let the account back in by itself; the Manager is told where to.
+    restored = post(app, manager, f"/manager/people/{world.staff_person_id}/restore")
+    assert "enable their staff account on Accounts" in manager.get(restored.location).data.decode()
+    assert post(app, again, "/signin", {"email": world.staff_email, "password": PASSWORD}).status_code == 401
 
 
 def test_a_guardian_is_edited_loses_parental_responsibility_and_is_archived(app, world, manager):
