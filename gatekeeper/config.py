@@ -97,6 +97,8 @@ def _defaults(instance: Path) -> dict[str, Any]:
         "IDLE_MINUTES": 30,
         # A password-reset link works once, for this long.
         "PASSWORD_RESET_MINUTES": 60,
+        # Reset emails to one address per hour, from however many places they are asked for.
+        "PASSWORD_RESET_EMAILS_PER_HOUR": 5,
         # The built-in server (gatekeeper serve): open connections, seconds a silent client is kept.
         "SERVER_CONNECTION_LIMIT": 100,
         "SERVER_CHANNEL_TIMEOUT": 30,

@@ -38,6 +38,10 @@ def forgot():
     if counted.locked:
         error = str(throttle.Throttled(throttle.minutes_left(counted.locked_until, at), "password-reset requests"))
         return render_template("auth/forgot.html", can_email=True, error=error), 429
+    if not _may_email(email, at):
+        # Asked for from many places at once: the same answer, but no more mail to that inbox this hour,
+        # and the link sent last keeps working (a new request would have replaced it).
+        return render_template("auth/forgot.html", can_email=True, sent=SENT.format(minutes=minutes))
     with transaction() as db:
         made = resets.request_reset(db, email, at=at, lifetime=timedelta(minutes=minutes))
     if made is not None:
@@ -50,6 +54,15 @@ def forgot():
                                 f"(the link works once, for {minutes} minutes):\n\n{link}\n\n"
                                 "If it was not you, ignore this email: your password is unchanged.\n")
     return render_template("auth/forgot.html", can_email=True, sent=SENT.format(minutes=minutes))
+
+
+def _may_email(email: str, at) -> bool:
+    """Whether another reset email may go to this address this hour; counted for unknown emails too."""
+    rule = throttle.Rule(int(current_app.config["PASSWORD_RESET_EMAILS_PER_HOUR"]), timedelta(hours=1))
+    with transaction() as db:
+        counted = throttle.counters_for(current_app.config, db).count(
+            throttle.pair_key(email, None, "reset-inbox"), rule, at=at)
+    return not counted.locked
 
 
 @bp.route("/signin/reset/<token>", methods=["GET", "POST"])

@@ -166,6 +166,21 @@ def test_reset_requests_for_one_email_from_one_address_are_throttled(app, world)
     assert statuses[-1] == 429 and len(mailer.wait(5)) == 5
 
 
+def test_reset_requests_from_many_addresses_send_one_inbox_at_most_five_emails_an_hour(app, world):
+    app.config["PUBLIC_URL"] = PUBLIC_URL
+    app.extensions[mail.EXTENSION] = mailer = RecordingMailer()
+    answers = [post(app, app.test_client(), "/signin/forgot", {"email": world.parent_email},
+                    environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}) for n in range(8)]
+    assert {a.status_code for a in answers} == {200}
+    assert len({re.search(r'id="reset-sent">([^<]+)<', a.data.decode()).group(1) for a in answers}) == 1
+    sent = mailer.wait(5)
+    time.sleep(0.2)
+    assert len(mailer.sent) == 5
+    # The requests that sent nothing did not replace the newest link: it still works (and only it).
+    links = [re.search(r"https://\S+", body).group(0)[len(PUBLIC_URL):] for _, _, body in sent]
+    assert [app.test_client().get(link).status_code for link in links].count(200) == 1
+
+
 def test_a_slow_mail_server_does_not_hold_up_the_answer(app, world):
     app.config["PUBLIC_URL"] = PUBLIC_URL
     release = threading.Event()
