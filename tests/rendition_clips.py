@@ -2,6 +2,7 @@
 bends them: a patched edit list, a display matrix, planted NAL units, a padded avcC."""
 from __future__ import annotations
 
+import re
 import struct
 from fractions import Fraction
 from pathlib import Path
@@ -50,6 +51,45 @@ def write_clip(path: Path, frames: list[np.ndarray], rate=30, *, times: list[int
                     out.mux(packet)
             for packet in sound.encode(None):
                 out.mux(packet)
+    return path
+
+
+def _length_prefixed(annex_b: bytes) -> bytes:
+    units = [u for u in re.split(b"\x00\x00\x00\x01|\x00\x00\x01", annex_b) if u]
+    return b"".join(len(u).to_bytes(4, "big") + u for u in units)
+
+
+def write_size_change(path: Path, first: tuple[int, int], later: tuple[int, int], frames: int = 3) -> Path:
+    """An H.264 MP4 whose sample entry (and first pictures) say `first`, then whose later pictures,
+    each carrying its own parameter sets in-band, are `later` in size."""
+    plain = path.with_name(path.stem + "-first.mp4")
+    write_clip(plain, [solid(90, first)] * frames)
+    encoder = av.CodecContext.create("libx264", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = later[0], later[1], "yuv420p"
+    encoder.time_base, encoder.framerate = Fraction(1, 30), Fraction(30)
+    encoder.options = {"preset": "ultrafast", "x264-params": "repeat-headers=1:bframes=0"}
+    coded = []
+    for index in range(frames):
+        picture = av.VideoFrame.from_ndarray(solid(200, later), format="rgb24")
+        picture.pts = index
+        coded += [bytes(p) for p in encoder.encode(picture)]
+    coded += [bytes(p) for p in encoder.encode(None)]
+    with av.open(str(plain)) as source, av.open(str(path), "w", format="mp4") as target:
+        video = source.streams.video[0]
+        copy = target.add_stream_from_template(video)
+        for packet in source.demux(video):
+            if packet.dts is None:
+                continue
+            packet.stream = copy
+            target.mux(packet)
+            step, last, time_base = packet.duration, packet.pts, packet.time_base
+        for index, data in enumerate(coded, start=1):
+            packet = av.Packet(_length_prefixed(data))
+            packet.pts = packet.dts = last + index * step
+            packet.duration, packet.time_base, packet.is_keyframe = step, time_base, index == 1
+            packet.stream = copy
+            target.mux(packet)
+    plain.unlink()
     return path
 
 

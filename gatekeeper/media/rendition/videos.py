@@ -87,6 +87,7 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
     writer = None
     clock = ConstantRate(rate)
     previous, start, end = None, None, 0.0
+    first_size = (0, 0)
     early_sound: list = []  # sound decoded before the first picture, written once the writer exists
     try:
         for packet in container.demux([s for s in (video, audio) if s is not None]):
@@ -100,10 +101,15 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                 if frame.time is None:
                     continue
                 if start is None:
-                    start = frame.time
+                    start, first_size = frame.time, (frame.width, frame.height)
                     writer = _open_writer(dst, frames.size(frame), rate, audio, frames)
                     for sound in early_sound:
                         writer.write_audio(sound)
+                elif (frame.width, frame.height) != first_size:
+                    # A new parameter set part-way: the sanitiser's size limit saw only the first, and
+                    # squeezing the new pictures into the first one's shape is not what a player shows.
+                    raise RenditionError(f"The video changes its picture size part-way (from {first_size[0]}x"
+                                         f"{first_size[1]} to {frame.width}x{frame.height}), so it is held.")
                 seconds = frame.time - start
                 if seconds > MAX_SECONDS:
                     raise RenditionError(f"The video would play for over {MAX_SECONDS} seconds, too long to publish.")

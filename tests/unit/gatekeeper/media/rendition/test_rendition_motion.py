@@ -13,7 +13,7 @@ from gatekeeper.media.rendition import RenditionError, output_kind, render, veri
 from tests.media_checks import is_upright
 from tests.media_factory import upright_picture
 from tests.rendition_clips import (frames_of, hide_with_edit_list, save_animation, set_matrix, set_rotation, solid,
-                                   write_clip, write_hdr_clip)
+                                   write_clip, write_hdr_clip, write_size_change)
 
 
 def made(tmp_path, src, **options):
@@ -188,5 +188,18 @@ def test_a_display_transform_a_rendition_cannot_copy_is_refused(tmp_path, matrix
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(RenditionError, match="mirror, skew or turn"):
+        render(src, out)
+    assert list(out.iterdir()) == []
+
+
+def test_a_picture_size_that_changes_part_way_is_refused_and_leaves_nothing(tmp_path):
+    # The sanitiser's resolution limit reads the sample entry; later in-band parameter sets can say anything.
+    src = write_size_change(tmp_path / "grows.mp4", (64, 48), (640, 2048))
+    with av.open(str(src)) as container:
+        assert container.streams.video[0].codec_context.width == 64
+        assert {(f.width, f.height) for f in container.decode(video=0)} == {(64, 48), (640, 2048)}
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RenditionError, match="changes its picture size part-way"):
         render(src, out)
     assert list(out.iterdir()) == []
