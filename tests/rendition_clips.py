@@ -60,7 +60,7 @@ def _length_prefixed(annex_b: bytes) -> bytes:
 
 
 def write_size_change(path: Path, first: tuple[int, int], later: tuple[int, int], frames: int = 3) -> Path:
-    """An H.264 MP4 whose sample entry (and first pictures) say `first`, then whose later pictures,
+    """An H.264 MP4 whose sample entry and first pictures say `first`, then whose later pictures,
     each carrying its own parameter sets in-band, are `later` in size."""
     plain = path.with_name(path.stem + "-first.mp4")
     write_clip(plain, [solid(90, first)] * frames)

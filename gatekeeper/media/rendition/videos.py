@@ -87,7 +87,8 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
     writer = None
     clock = ConstantRate(rate)
     previous, start, end = None, None, 0.0
-    first_size = (0, 0)
+    # What the sample entry declares, read before decoding changes it: what the sanitiser checked.
+    declared = (video.codec_context.width, video.codec_context.height)
     early_sound: list = []  # sound decoded before the first picture, written once the writer exists
     try:
         for packet in container.demux([s for s in (video, audio) if s is not None]):
@@ -100,16 +101,16 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                     continue
                 if frame.time is None:
                     continue
+                if (frame.width, frame.height) != declared:
+                    # In-band parameter sets: the sanitiser's size limit read only the sample entry's, and
+                    # squeezing other pictures into one shape is not what a player shows.
+                    raise RenditionError(f"The video's pictures are {frame.width}x{frame.height} where it declares "
+                                         f"{declared[0]}x{declared[1]} (its size changes part-way).")
                 if start is None:
-                    start, first_size = frame.time, (frame.width, frame.height)
+                    start = frame.time
                     writer = _open_writer(dst, frames.size(frame), rate, audio, frames)
                     for sound in early_sound:
                         writer.write_audio(sound)
-                elif (frame.width, frame.height) != first_size:
-                    # A new parameter set part-way: the sanitiser's size limit saw only the first, and
-                    # squeezing the new pictures into the first one's shape is not what a player shows.
-                    raise RenditionError(f"The video changes its picture size part-way (from {first_size[0]}x"
-                                         f"{first_size[1]} to {frame.width}x{frame.height}), so it is held.")
                 seconds = frame.time - start
                 if seconds > MAX_SECONDS:
                     raise RenditionError(f"The video would play for over {MAX_SECONDS} seconds, too long to publish.")

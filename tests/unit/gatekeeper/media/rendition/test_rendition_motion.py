@@ -192,14 +192,15 @@ def test_a_display_transform_a_rendition_cannot_copy_is_refused(tmp_path, matrix
     assert list(out.iterdir()) == []
 
 
-def test_a_picture_size_that_changes_part_way_is_refused_and_leaves_nothing(tmp_path):
-    # The sanitiser's resolution limit reads the sample entry; later in-band parameter sets can say anything.
+def test_pictures_of_another_size_than_declared_are_refused_and_leave_nothing(tmp_path):
+    # The sanitiser's resolution limit reads the size FFmpeg's probe of the first pictures reports;
+    # in-band parameter sets after them can say anything.
     src = write_size_change(tmp_path / "grows.mp4", (64, 48), (640, 2048))
     with av.open(str(src)) as container:
         assert container.streams.video[0].codec_context.width == 64
-        assert {(f.width, f.height) for f in container.decode(video=0)} == {(64, 48), (640, 2048)}
+        assert (640, 2048) in {(f.width, f.height) for f in container.decode(video=0)}
     out = tmp_path / "out"
     out.mkdir()
-    with pytest.raises(RenditionError, match="changes its picture size part-way"):
+    with pytest.raises(RenditionError, match="where it declares 64x48"):
         render(src, out)
     assert list(out.iterdir()) == []
