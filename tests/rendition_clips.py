@@ -125,6 +125,37 @@ def _moov_child(path: Path, *kinds: str):
     return moov, moov.find(*kinds)
 
 
+def _box_chain(data: bytes, target: bytes, start: int = 0, end: int | None = None) -> list[int]:
+    """Offsets of the boxes from the top down to the first `target` box under moov."""
+    end = len(data) if end is None else end
+    pos = start
+    while pos + 8 <= end:
+        size, kind = struct.unpack_from(">I4s", data, pos)
+        if kind == target:
+            return [pos]
+        if kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):
+            below = _box_chain(data, target, pos + 8, pos + size)
+            if below:
+                return [pos, *below]
+        pos += size
+    return []
+
+
+def hold_last_sample(path: Path, ticks: int) -> None:
+    """Rewrite the video's stts so its last sample lasts `ticks` (the header's duration unchanged);
+    the clip must have one stts run and its moov after mdat, as write_clip makes it."""
+    data = bytearray(path.read_bytes())
+    assert data.find(b"moov") > data.find(b"mdat"), "expected moov after mdat"
+    *parents, stts = _box_chain(bytes(data), b"stts")
+    size, _, _, count, delta = struct.unpack_from(">I4sIII", data, stts)
+    assert size == 24, "expected one stts run"
+    box = struct.pack(">I4sIIIIII", 32, b"stts", 0, 2, count - 1, delta, 1, ticks)
+    data[stts:stts + size] = box
+    for parent in parents:
+        struct.pack_into(">I", data, parent, struct.unpack_from(">I", data, parent)[0] + len(box) - size)
+    path.write_bytes(bytes(data))
+
+
 def _timescale(payload: bytes) -> int:
     return struct.unpack_from(">I", payload, 20 if payload[0] == 1 else 12)[0]
 

@@ -121,6 +121,10 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                 end = seconds + _frame_seconds(frame, rate)
         if writer is None:
             raise RenditionError("No picture in the video can be decoded.")
+        if end > MAX_SECONDS:
+            # The last picture's own duration (its stts entry) is not in the length the sanitiser
+            # checked: a clip declared 0.3 s long could hold its last picture for days.
+            raise RenditionError(f"The video would play for over {MAX_SECONDS} seconds, too long to publish.")
         writer.write(previous, clock.finish(end))
         writer.close()
     except BaseException:

@@ -12,8 +12,8 @@ from gatekeeper.media.base import Kind
 from gatekeeper.media.rendition import RenditionError, output_kind, render, verify_rendition
 from tests.media_checks import is_upright
 from tests.media_factory import upright_picture
-from tests.rendition_clips import (frames_of, hide_with_edit_list, save_animation, set_matrix, set_rotation, solid,
-                                   write_clip, write_hdr_clip, write_size_change)
+from tests.rendition_clips import (frames_of, hide_with_edit_list, hold_last_sample, save_animation, set_matrix,
+                                   set_rotation, solid, write_clip, write_hdr_clip, write_size_change)
 
 
 def made(tmp_path, src, **options):
@@ -202,5 +202,21 @@ def test_pictures_of_another_size_than_declared_are_refused_and_leave_nothing(tm
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(RenditionError, match="where it declares 64x48"):
+        render(src, out)
+    assert list(out.iterdir()) == []
+
+
+def test_a_last_picture_held_past_the_longest_rendition_is_refused_and_leaves_nothing(tmp_path):
+    # The header says a third of a second; the last sample's own duration says 50 minutes.
+    src = write_clip(tmp_path / "held.mp4", [solid(80)] * 10, rate=30)
+    with av.open(str(src)) as container:
+        ticks = int(3000 / container.streams.video[0].time_base)
+    hold_last_sample(src, ticks)
+    with av.open(str(src)) as container:
+        stream = container.streams.video[0]
+        assert float(stream.duration * stream.time_base) < 1
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RenditionError, match="over 600 seconds"):
         render(src, out)
     assert list(out.iterdir()) == []
