@@ -59,18 +59,19 @@ def _length_prefixed(annex_b: bytes) -> bytes:
     return b"".join(len(u).to_bytes(4, "big") + u for u in units)
 
 
-def write_size_change(path: Path, first: tuple[int, int], later: tuple[int, int], frames: int = 3) -> Path:
-    """An H.264 MP4 whose sample entry and first pictures say `first`, then whose later pictures,
-    each carrying its own parameter sets in-band, are `later` in size."""
+def write_size_change(path: Path, first: list[np.ndarray], later: list[np.ndarray]) -> Path:
+    """An H.264 MP4 of the RGB frames `first` (its sample entry says their size), then `later`,
+    pictures of another size that each carry their own parameter sets in-band."""
     plain = path.with_name(path.stem + "-first.mp4")
-    write_clip(plain, [solid(90, first)] * frames)
+    write_clip(plain, first)
+    height, width = later[0].shape[:2]
     encoder = av.CodecContext.create("libx264", "w")
-    encoder.width, encoder.height, encoder.pix_fmt = later[0], later[1], "yuv420p"
+    encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
     encoder.time_base, encoder.framerate = Fraction(1, 30), Fraction(30)
     encoder.options = {"preset": "ultrafast", "x264-params": "repeat-headers=1:bframes=0"}
     coded = []
-    for index in range(frames):
-        picture = av.VideoFrame.from_ndarray(solid(200, later), format="rgb24")
+    for index, pixels in enumerate(later):
+        picture = av.VideoFrame.from_ndarray(pixels, format="rgb24")
         picture.pts = index
         coded += [bytes(p) for p in encoder.encode(picture)]
     coded += [bytes(p) for p in encoder.encode(None)]

@@ -120,3 +120,13 @@ def test_text_planted_in_foreign_nal_units_never_reaches_the_channel(setting, fa
     _assert_publishes_the_rendition(setting, item)
     [published] = setting.published_files()
     assert secret not in published.read_bytes()
+
+
+@pytest.mark.parametrize("make", [attacks.clip_changing_size, attacks.clip_holding_last_picture],
+                         ids=["picture size changes part-way", "last picture held past the longest rendition"])
+def test_a_video_whose_pictures_outgrow_what_its_header_declares_is_held(setting, faces_dir, tmp_path, make):
+    # Only the consented child is in it: what holds it is the rendition's refusal, not a face.
+    item = _upload(setting, make(faces_dir / CONSENTED, tmp_path / "outgrown.mp4"))
+    _assert_held(setting, item)
+    detail = item_detail(setting.ctx, item, setting_id=setting.setting_id)
+    assert "cannot be prepared for publishing" in detail.analysis_error

@@ -195,7 +195,7 @@ def test_a_display_transform_a_rendition_cannot_copy_is_refused(tmp_path, matrix
 def test_pictures_of_another_size_than_declared_are_refused_and_leave_nothing(tmp_path):
     # The sanitiser's resolution limit reads the size FFmpeg's probe of the first pictures reports;
     # in-band parameter sets after them can say anything.
-    src = write_size_change(tmp_path / "grows.mp4", (64, 48), (640, 2048))
+    src = write_size_change(tmp_path / "grows.mp4", [solid(90, (64, 48))] * 3, [solid(200, (640, 2048))] * 3)
     with av.open(str(src)) as container:
         assert container.streams.video[0].codec_context.width == 64
         assert (640, 2048) in {(f.width, f.height) for f in container.decode(video=0)}
