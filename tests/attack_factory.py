@@ -168,3 +168,14 @@ def clip_holding_last_picture(decoy: Path, out: Path, seconds: int = 3000) -> Pa
     with av.open(str(out)) as container:
         hold_last_sample(out, int(seconds / container.streams.video[0].time_base))
     return out
+
+
+def stranger_small_beside_decoy(decoy: Path, shown: Path, out: Path, shown_width: int = 180) -> Path:
+    """A 2048x1536 photo: the decoy large, the other face in a panel `shown_width` wide. Found (and
+    unknown) in the full-size rendition, it is too small for the detector in a 320-pixel one, where a
+    viewer still sees who it is."""
+    page = Image.new("RGB", (2048, 1536), (230, 230, 230))
+    page.paste(face_panel(decoy, (960, 1200)), (0, 168))
+    page.paste(face_panel(shown).resize((shown_width, round(shown_width * 1.25))), (1500, 600))
+    page.save(out, format="JPEG", quality=92)
+    return out
