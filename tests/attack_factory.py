@@ -145,3 +145,37 @@ def clip_with_planted_nal(decoy: Path, out: Path, text: bytes, nal_types: tuple[
             target.mux(planted)
     plain.unlink()
     return out
+
+
+def clip_changing_size(decoy: Path, out: Path) -> Path:
+    """The decoy at the size the sample entry declares, then in pictures four times as large whose
+    parameter sets travel in-band (the sanitiser's resolution limit never reads them)."""
+    from tests.rendition_clips import write_size_change
+
+    first = np.asarray(face_panel(decoy, (320, 400)))
+    later = np.asarray(face_panel(decoy, (640, 800)))
+    return write_size_change(out, [first] * 10, [later] * 10)
+
+
+def clip_holding_last_picture(decoy: Path, out: Path, seconds: int = 3000) -> Path:
+    """A third of a second of the decoy by its header, whose last picture is held for `seconds`
+    by its own sample duration: a rendition far longer than any video the sanitiser accepts."""
+    import av
+
+    from tests.rendition_clips import hold_last_sample, write_clip
+
+    write_clip(out, [np.asarray(face_panel(decoy, (320, 400)))] * 10, rate=30)
+    with av.open(str(out)) as container:
+        hold_last_sample(out, int(seconds / container.streams.video[0].time_base))
+    return out
+
+
+def stranger_small_beside_decoy(decoy: Path, shown: Path, out: Path, shown_width: int = 180) -> Path:
+    """A 2048x1536 photo: the decoy large, the other face in a panel `shown_width` wide. Found (and
+    unknown) in the full-size rendition, it is too small for the detector in a 320-pixel one, where a
+    viewer still sees who it is."""
+    page = Image.new("RGB", (2048, 1536), (230, 230, 230))
+    page.paste(face_panel(decoy, (960, 1200)), (0, 168))
+    page.paste(face_panel(shown).resize((shown_width, round(shown_width * 1.25))), (1500, 600))
+    page.save(out, format="JPEG", quality=92)
+    return out

@@ -2,6 +2,7 @@
 bends them: a patched edit list, a display matrix, planted NAL units, a padded avcC."""
 from __future__ import annotations
 
+import re
 import struct
 from fractions import Fraction
 from pathlib import Path
@@ -53,6 +54,46 @@ def write_clip(path: Path, frames: list[np.ndarray], rate=30, *, times: list[int
     return path
 
 
+def _length_prefixed(annex_b: bytes) -> bytes:
+    units = [u for u in re.split(b"\x00\x00\x00\x01|\x00\x00\x01", annex_b) if u]
+    return b"".join(len(u).to_bytes(4, "big") + u for u in units)
+
+
+def write_size_change(path: Path, first: list[np.ndarray], later: list[np.ndarray]) -> Path:
+    """An H.264 MP4 of the RGB frames `first` (its sample entry says their size), then `later`,
+    pictures of another size that each carry their own parameter sets in-band."""
+    plain = path.with_name(path.stem + "-first.mp4")
+    write_clip(plain, first)
+    height, width = later[0].shape[:2]
+    encoder = av.CodecContext.create("libx264", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
+    encoder.time_base, encoder.framerate = Fraction(1, 30), Fraction(30)
+    encoder.options = {"preset": "ultrafast", "x264-params": "repeat-headers=1:bframes=0"}
+    coded = []
+    for index, pixels in enumerate(later):
+        picture = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+        picture.pts = index
+        coded += [bytes(p) for p in encoder.encode(picture)]
+    coded += [bytes(p) for p in encoder.encode(None)]
+    with av.open(str(plain)) as source, av.open(str(path), "w", format="mp4") as target:
+        video = source.streams.video[0]
+        copy = target.add_stream_from_template(video)
+        for packet in source.demux(video):
+            if packet.dts is None:
+                continue
+            packet.stream = copy
+            target.mux(packet)
+            step, last, time_base = packet.duration, packet.pts, packet.time_base
+        for index, data in enumerate(coded, start=1):
+            packet = av.Packet(_length_prefixed(data))
+            packet.pts = packet.dts = last + index * step
+            packet.duration, packet.time_base, packet.is_keyframe = step, time_base, index == 1
+            packet.stream = copy
+            target.mux(packet)
+    plain.unlink()
+    return path
+
+
 def write_hdr_clip(path: Path, luma: int, transfer: int, frames: int = 6, codec: str = "libx265") -> Path:
     """A 10-bit BT.2020 clip of one grey level (10-bit limited-range luma code), tagged HLG or PQ."""
     width, height = 64, 48
@@ -83,6 +124,37 @@ def _moov_child(path: Path, *kinds: str):
     root = mp4.read_moov(path)
     moov = root.find("moov")[0]
     return moov, moov.find(*kinds)
+
+
+def _box_chain(data: bytes, target: bytes, start: int = 0, end: int | None = None) -> list[int]:
+    """Offsets of the boxes from the top down to the first `target` box under moov."""
+    end = len(data) if end is None else end
+    pos = start
+    while pos + 8 <= end:
+        size, kind = struct.unpack_from(">I4s", data, pos)
+        if kind == target:
+            return [pos]
+        if kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):
+            below = _box_chain(data, target, pos + 8, pos + size)
+            if below:
+                return [pos, *below]
+        pos += size
+    return []
+
+
+def hold_last_sample(path: Path, ticks: int) -> None:
+    """Rewrite the video's stts so its last sample lasts `ticks` (the header's duration unchanged);
+    the clip must have one stts run and its moov after mdat, as write_clip makes it."""
+    data = bytearray(path.read_bytes())
+    assert data.find(b"moov") > data.find(b"mdat"), "expected moov after mdat"
+    *parents, stts = _box_chain(bytes(data), b"stts")
+    size, _, _, count, delta = struct.unpack_from(">I4sIII", data, stts)
+    assert size == 24, "expected one stts run"
+    box = struct.pack(">I4sIIIIII", 32, b"stts", 0, 2, count - 1, delta, 1, ticks)
+    data[stts:stts + size] = box
+    for parent in parents:
+        struct.pack_into(">I", data, parent, struct.unpack_from(">I", data, parent)[0] + len(box) - size)
+    path.write_bytes(bytes(data))
 
 
 def _timescale(payload: bytes) -> int:

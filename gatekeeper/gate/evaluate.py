@@ -37,8 +37,29 @@ def decide_item(session: Session, item: MediaItem, channel: Channel, at: datetim
                else f"not yet prepared and checked in the size {channel.name} receives: check the faces again")
         return not_rendered(channel.id, why)
     # A rendition is stored only after verify_rendition passed; publishing verifies the bytes again.
-    return decide_analysis(session, analysis_of(item, rendition), channel.id, at, marks=marks_of(item),
-                           verified=bool(rendition.sha256))
+    marks = marks_of(item)
+    own = decide_analysis(session, analysis_of(item, rendition), channel.id, at, marks=marks,
+                          verified=bool(rendition.sha256))
+    # A smaller rendition shows what a larger one shows, in less detail, while the engine may find a face
+    # only in the larger (a stranger scaled below what the detector sees): a face held there holds here too.
+    finer = [decide_analysis(session, analysis_of(item, r), channel.id, at, marks=marks, verified=bool(r.sha256))
+             for r in item.renditions if r.kind == rendition.kind and _pixels(r) > _pixels(rendition)]
+    return with_finer(own, finer)
+
+
+def _pixels(rendition) -> int:
+    return rendition.width * rendition.height
+
+
+def with_finer(own: Decision, finer: list[Decision]) -> Decision:
+    """own, held as well by every face or reason that holds a more detailed rendition of the same item."""
+    held = [d for d in finer if not d.cleared]
+    if not held:
+        return own
+    faces = own.faces + tuple(f for d in held for f in d.faces if not f.cleared)
+    reasons = tuple(dict.fromkeys(own.item_reasons + tuple(r for d in held for r in d.item_reasons)))
+    people = own.held_people.union(*(d.held_people for d in held))
+    return Decision(own.channel_id, False, faces, reasons, people)
 
 
 def decide_all(session: Session, item: MediaItem, at: datetime) -> dict[int, Decision]:

@@ -78,6 +78,18 @@ def walk(data: bytes) -> GifLayout:
             raise BrokenFile(f"an unknown block 0x{intro:02X} at byte {pos}")
 
 
+def canvas_size(data: bytes, layout: GifLayout) -> tuple[int, int]:
+    """The size decoders draw on: the logical screen grown to hold every frame, since Pillow
+    (like browsers) enlarges the canvas for a frame that lies partly outside the screen."""
+    width, height = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    for block in layout.blocks:
+        if block.kind == "image":
+            left, top, w, h = (int.from_bytes(data[block.offset + i:block.offset + i + 2], "little")
+                               for i in (1, 3, 5, 7))
+            width, height = max(width, left + w), max(height, top + h)
+    return width, height
+
+
 def _extension_kind(label: int, payload: bytes) -> str:
     if label == 0xF9:
         return "graphic control"

@@ -20,7 +20,8 @@ class GifHandler(Handler):
             layout = gif.walk(data)
         except BrokenFile as exc:
             raise refuse_broken(exc) from None
-        width, height = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+        # Not the logical screen alone: a frame declared larger than it would be decoded at its own size.
+        width, height = gif.canvas_size(data, layout)
         count = sum(1 for b in layout.blocks if b.kind == "image")
         if count == 0:
             raise refuse_broken(BrokenFile("it holds no frames"))

@@ -87,6 +87,8 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
     writer = None
     clock = ConstantRate(rate)
     previous, start, end = None, None, 0.0
+    # What the sample entry declares, read before decoding changes it: what the sanitiser checked.
+    declared = (video.codec_context.width, video.codec_context.height)
     early_sound: list = []  # sound decoded before the first picture, written once the writer exists
     try:
         for packet in container.demux([s for s in (video, audio) if s is not None]):
@@ -99,6 +101,11 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                     continue
                 if frame.time is None:
                     continue
+                if (frame.width, frame.height) != declared:
+                    # In-band parameter sets: the sanitiser's size limit read only the sample entry's, and
+                    # squeezing other pictures into one shape is not what a player shows.
+                    raise RenditionError(f"The video's pictures are {frame.width}x{frame.height} where it declares "
+                                         f"{declared[0]}x{declared[1]} (its size changes part-way).")
                 if start is None:
                     start = frame.time
                     writer = _open_writer(dst, frames.size(frame), rate, audio, frames)
@@ -114,6 +121,10 @@ def _render(container, dst: Path, side: int, keep_audio: bool) -> Written:
                 end = seconds + _frame_seconds(frame, rate)
         if writer is None:
             raise RenditionError("No picture in the video can be decoded.")
+        if end > MAX_SECONDS:
+            # The last picture's own duration (its stts entry) is not in the length the sanitiser
+            # checked: a clip declared 0.3 s long could hold its last picture for days.
+            raise RenditionError(f"The video would play for over {MAX_SECONDS} seconds, too long to publish.")
         writer.write(previous, clock.finish(end))
         writer.close()
     except BaseException:

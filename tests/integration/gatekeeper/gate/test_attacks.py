@@ -3,6 +3,7 @@ its consented control publishes, and the published bytes are the analysed rendit
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from gatekeeper.gate.queue import item_detail
 from tests import attack_factory as attacks
 
 from .conftest import MANAGER
+from .test_renditions import _small_channel
 
 pytestmark = pytest.mark.slow
 
@@ -120,3 +122,26 @@ def test_text_planted_in_foreign_nal_units_never_reaches_the_channel(setting, fa
     _assert_publishes_the_rendition(setting, item)
     [published] = setting.published_files()
     assert secret not in published.read_bytes()
+
+
+@pytest.mark.parametrize("make", [attacks.clip_changing_size, attacks.clip_holding_last_picture],
+                         ids=["picture size changes part-way", "last picture held past the longest rendition"])
+def test_a_video_whose_pictures_outgrow_what_its_header_declares_is_held(setting, faces_dir, tmp_path, make):
+    # Only the consented child is in it: what holds it is the rendition's refusal, not a face.
+    item = _upload(setting, make(faces_dir / CONSENTED, tmp_path / "outgrown.mp4"))
+    _assert_held(setting, item)
+    detail = item_detail(setting.ctx, item, setting_id=setting.setting_id)
+    assert "cannot be prepared for publishing" in detail.analysis_error
+
+
+def test_a_stranger_found_only_in_the_full_size_rendition_holds_a_smaller_channel_too(setting, faces_dir, tmp_path):
+    screen = _small_channel(setting, 320)
+    item = _upload(setting, attacks.stranger_small_beside_decoy(faces_dir / CONSENTED, faces_dir / STRANGER,
+                                                                tmp_path / "small.jpg"))
+    detail = item_detail(setting.ctx, item, setting_id=setting.setting_id)
+    small = [f for f in detail.faces if f.rendition == "photo320"]
+    assert [f.engine_status for f in small] == ["identified"], "the stranger must be too small to find at 320"
+    assert detail.state == "held"
+    with pytest.raises(NotCleared, match="matches no enrolled person"):
+        actions.approve(setting.ctx, item, [screen], actor=MANAGER, setting_id=setting.setting_id)
+    assert list((Path(setting.app.config["CHANNELS_DIR"]) / "screen").glob("[!.]*")) == []

@@ -1,7 +1,10 @@
 """Refusals: one plain sentence, and nothing left behind."""
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from gatekeeper.media import Limits, Refused, sanitize_file
 from gatekeeper.media.formats.jpeg import JpegHandler
@@ -85,3 +88,27 @@ def test_pillow_repair_mode_is_never_trusted(corpus, out_dir, monkeypatch):
 def test_an_output_stem_that_is_not_a_plain_name_is_a_programming_error(corpus, out_dir, stem):
     with pytest.raises(ValueError):
         sanitize_file(corpus["everything.jpg"], out_dir, stem=stem)
+
+
+def _gif_with_screen(screen: int, frame_side: int, frames: int) -> bytes:
+    """An animated GIF whose frames are frame_side square while its logical screen says `screen`."""
+    pictures = [Image.new("P", (frame_side, frame_side), n % 2) for n in range(frames)]
+    for picture in pictures:
+        picture.putpalette([0, 0, 0, 255, 255, 255])
+    out = io.BytesIO()
+    pictures[0].save(out, format="GIF", save_all=True, append_images=pictures[1:], duration=100, optimize=False)
+    data = bytearray(out.getvalue())
+    data[6:10] = screen.to_bytes(2, "little") * 2
+    return bytes(data)
+
+
+def test_a_gif_whose_frames_outgrow_its_logical_screen_counts_the_frames_pixels(out_dir, tmp_path):
+    # Decoders grow the canvas to each frame: a tiny screen must not hide frames of millions of pixels.
+    src = tmp_path / "small_screen.gif"
+    src.write_bytes(_gif_with_screen(8, 200, 3))
+    with pytest.raises(Refused, match="too large to decode safely"):
+        sanitize_file(src, out_dir, Limits(max_pixels=100_000), stem="item")
+    assert list(out_dir.iterdir()) == []
+    # The same frames within the limit are accepted, at the size they are drawn.
+    clean = sanitize_file(src, out_dir, Limits(max_pixels=120_000), stem="item")
+    assert (clean.width, clean.height) == (200, 200)

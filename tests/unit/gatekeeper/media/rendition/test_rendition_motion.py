@@ -12,8 +12,8 @@ from gatekeeper.media.base import Kind
 from gatekeeper.media.rendition import RenditionError, output_kind, render, verify_rendition
 from tests.media_checks import is_upright
 from tests.media_factory import upright_picture
-from tests.rendition_clips import (frames_of, hide_with_edit_list, save_animation, set_matrix, set_rotation, solid,
-                                   write_clip, write_hdr_clip)
+from tests.rendition_clips import (frames_of, hide_with_edit_list, hold_last_sample, save_animation, set_matrix,
+                                   set_rotation, solid, write_clip, write_hdr_clip, write_size_change)
 
 
 def made(tmp_path, src, **options):
@@ -188,5 +188,35 @@ def test_a_display_transform_a_rendition_cannot_copy_is_refused(tmp_path, matrix
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(RenditionError, match="mirror, skew or turn"):
+        render(src, out)
+    assert list(out.iterdir()) == []
+
+
+def test_pictures_of_another_size_than_declared_are_refused_and_leave_nothing(tmp_path):
+    # The sanitiser's resolution limit reads the size FFmpeg's probe of the first pictures reports;
+    # in-band parameter sets after them can say anything.
+    src = write_size_change(tmp_path / "grows.mp4", [solid(90, (64, 48))] * 3, [solid(200, (640, 2048))] * 3)
+    with av.open(str(src)) as container:
+        assert container.streams.video[0].codec_context.width == 64
+        assert (640, 2048) in {(f.width, f.height) for f in container.decode(video=0)}
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RenditionError, match="where it declares 64x48"):
+        render(src, out)
+    assert list(out.iterdir()) == []
+
+
+def test_a_last_picture_held_past_the_longest_rendition_is_refused_and_leaves_nothing(tmp_path):
+    # The header says a third of a second; the last sample's own duration says 50 minutes.
+    src = write_clip(tmp_path / "held.mp4", [solid(80)] * 10, rate=30)
+    with av.open(str(src)) as container:
+        ticks = int(3000 / container.streams.video[0].time_base)
+    hold_last_sample(src, ticks)
+    with av.open(str(src)) as container:
+        stream = container.streams.video[0]
+        assert float(stream.duration * stream.time_base) < 1
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RenditionError, match="over 600 seconds"):
         render(src, out)
     assert list(out.iterdir()) == []
