@@ -6,6 +6,7 @@ Prints figures only; targets are judged by reading them, never asserted here.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import os
@@ -371,7 +372,7 @@ def bench_rendition_speed(root: Path, engine) -> None:
             full.append(time.perf_counter() - start)
         picture = load_picture(rendition)
         height, width = picture.shape[:2]
-        parts = {"decode": [], "upright pass": [], "turned passes": []}
+        parts = {"decode": [], "upright pass": [], "degraded pass": [], "turned passes": []}
         for _ in range(3):
             start = time.perf_counter()
             load_picture(rendition)
@@ -379,6 +380,9 @@ def bench_rendition_speed(root: Path, engine) -> None:
             start = time.perf_counter()
             engine.detector.detect_once(picture)
             parts["upright pass"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            engine.detector._degraded(picture, width, height, PHOTO_PLAN)
+            parts["degraded pass"].append(time.perf_counter() - start)
             start = time.perf_counter()
             for angle in PHOTO_PLAN.angles:
                 engine.detector._turned(picture, width, height, angle, PHOTO_PLAN)
@@ -401,9 +405,10 @@ def bench_rendition_speed(root: Path, engine) -> None:
     print(f"2048 px rendition, decode + full analysis: median {1000 * statistics.median(full):.0f} ms, "
           f"min {1000 * min(full):.0f} ms = {statistics.median(full) / statistics.median(yunet):.1f}x the raw pass "
           f"(medians; target <= 4x); {len(analysis.faces)} faces")
-    upright, turned = statistics.median(parts["upright pass"]), statistics.median(parts["turned passes"])
-    print(f"the passes alone: upright {upright / statistics.median(yunet):.1f}x the raw pass, "
-          f"turned {turned / statistics.median(yunet):.1f}x, features {per_face * recognisable / statistics.median(yunet):.1f}x")
+    raw = statistics.median(yunet)
+    print("the parts alone, as multiples of the raw pass: " + ", ".join(
+        f"{name} {statistics.median(spans) / raw:.2f}x" for name, spans in parts.items())
+        + f", features {per_face * recognisable / raw:.2f}x")
     print(f"12 MP pasted faces (20-48 px there, {min(s for *_, s in scaled):.0f}-{max(s for *_, s in scaled):.0f} px "
           f"in the rendition) found: {found_pasted(analysis, scaled)}/{len(scaled)}")
     canvas, at_size = pasted_at_rendition_size(root)
@@ -412,10 +417,63 @@ def bench_rendition_speed(root: Path, engine) -> None:
           f"{found_pasted(direct, at_size)}/{len(at_size)} (sizes {[s for *_, s in at_size]})")
 
 
+def _panel(photo: Path) -> np.ndarray:
+    """The photo fitted into a 480x600 white panel, as grey 0-255 (the face fills most of it)."""
+    with Image.open(photo) as picture:
+        grey = picture.convert("L")
+        grey.thumbnail((480, 600), Image.Resampling.LANCZOS)
+    canvas = Image.new("L", (480, 600), 255)
+    canvas.paste(grey, ((480 - grey.width) // 2, (600 - grey.height) // 2))
+    return np.asarray(canvas)
+
+
+def _barred(grey: np.ndarray) -> np.ndarray:
+    barred = grey.copy()
+    barred[:, ::6] = 0
+    barred[:, 1::6] = 0
+    return barred
+
+
+DEGRADATIONS = {
+    "30 grey levels near white": lambda g: (225 + g / 255.0 * 30).astype(np.uint8),
+    "30 grey levels of mid-grey": lambda g: (110 + g / 255.0 * 30).astype(np.uint8),
+    "black and white dots": lambda g: np.asarray(Image.fromarray(g).convert("1").convert("L")),
+    "thin bars": _barred,
+}
+
+
+def bench_degraded(root: Path, engine) -> None:
+    """Faces a person sees in degraded pictures, with and without the degraded pass; what it adds elsewhere."""
+    print("\n## Degraded faces (PassPlan.degraded_scale)\n")
+    plain = dataclasses.replace(PHOTO_PLAN, degraded_scale=None)
+    photos = [min(f for f in p.iterdir() if f.suffix.lower() in (".jpg", ".jpeg", ".png"))
+              for p in sorted((root / "identities").iterdir()) if p.is_dir()]
+    for label, degrade in DEGRADATIONS.items():
+        with_pass = without = 0
+        for photo in photos:
+            image = cv2.cvtColor(degrade(_panel(photo)), cv2.COLOR_GRAY2BGR)
+            with_pass += len(engine.detector.detect(image)) > 0
+            without += len(engine.detector.detect(image, plan=plain)) > 0
+        print(f"{label:28} found {with_pass}/{len(photos)} with the degraded pass, {without}/{len(photos)} without")
+    added, scores, pictures = defaultdict(int), [], 0
+    for path in sorted(root.rglob("*")):
+        if path.suffix.lower() not in (".jpg", ".jpeg", ".png") or "annotations" in path.parts:
+            continue
+        image = load_picture(path)
+        pictures += 1
+        before, after = engine.detector.detect(image, plan=plain), engine.detector.detect(image)
+        new = after[len(before):]  # the degraded pass only appends faces the other passes did not find
+        added[path.relative_to(root).parts[0]] += len(new)
+        scores += [float(r[geometry.SCORE]) for r in new]
+    print(f"faces the degraded pass adds over {pictures} corpus pictures: {dict(added)}"
+          + (f"; their scores {min(scores):.2f}-{max(scores):.2f}" if scores else "")
+          + f" (kept at {PHOTO_PLAN.degraded_score} and above; the detection table above marks false ones)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads (default 1: one core)")
-    parser.add_argument("--only", choices=["detection", "recognition", "small", "speed", "rendition"], default=None)
+    parser.add_argument("--only", choices=["detection", "recognition", "small", "speed", "rendition", "degraded"], default=None)
     args = parser.parse_args()
     cv2.setNumThreads(args.threads)
     root = corpus()
@@ -431,6 +489,8 @@ def main() -> None:
         bench_speed(root, engine, args.threads)
     if args.only in (None, "rendition"):
         bench_rendition_speed(root, engine)
+    if args.only in (None, "degraded"):
+        bench_degraded(root, engine)
 
 
 if __name__ == "__main__":

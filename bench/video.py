@@ -101,8 +101,8 @@ def render(source: Path, folder: Path) -> Path:
 
 def breakdown(rendition: Path, engine) -> dict[str, list[float]]:
     """Detector passes and one feature computation on 30 frames of the rendition."""
-    parts: dict[str, list[float]] = {"decode+convert": [], "upright pass": [], "turned passes": [],
-                                     "one face's features": []}
+    parts: dict[str, list[float]] = {"decode+convert": [], "upright pass": [], "degraded pass": [],
+                                     "turned passes": [], "one face's features": []}
     with av.open(str(rendition)) as container:
         stream = container.streams.video[0]
         frames = container.decode(stream)
@@ -114,6 +114,9 @@ def breakdown(rendition: Path, engine) -> dict[str, list[float]]:
             start = time.perf_counter()
             rows = engine.detector.detect_once(image)
             parts["upright pass"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            engine.detector._degraded(image, width, height, VIDEO_PLAN)
+            parts["degraded pass"].append(time.perf_counter() - start)
             start = time.perf_counter()
             for angle in VIDEO_PLAN.angles:
                 engine.detector._turned(image, width, height, angle, VIDEO_PLAN)

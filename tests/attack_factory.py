@@ -87,6 +87,29 @@ def palette_transparency_png(shown: Path, out: Path, levels: int = 16) -> Path:
     return out
 
 
+def faint_png(shown: Path, out: Path, low: int = 225, high: int = 255) -> Path:
+    """The face in a few grey levels near white: plain to a person, below what the plain passes see."""
+    grey = _luminance(face_panel(shown)).astype(np.float32)
+    faint = (low + grey / 255.0 * (high - low)).astype(np.uint8)
+    Image.fromarray(faint, "L").convert("RGB").save(out, format="PNG")
+    return out
+
+
+def dithered_png(shown: Path, out: Path) -> Path:
+    """The face as black and white dots (a 1-bit halftone, as a newsletter prints it)."""
+    face_panel(shown).convert("L").convert("1").save(out, format="PNG")
+    return out
+
+
+def barred_png(shown: Path, out: Path) -> Path:
+    """The face behind thin black bars, two pixels in every six (a cot, a fence, a grille)."""
+    pixels = np.asarray(face_panel(shown)).copy()
+    pixels[:, ::6] = 0
+    pixels[:, 1::6] = 0
+    Image.fromarray(pixels).save(out, format="PNG")
+    return out
+
+
 def animated_gif(frames: list[Path], out: Path, duration_ms: int = 200) -> Path:
     """An animated GIF, one corpus face per frame."""
     pictures = [face_panel(p).convert("P", palette=Image.Palette.ADAPTIVE) for p in frames]
@@ -95,12 +118,16 @@ def animated_gif(frames: list[Path], out: Path, duration_ms: int = 200) -> Path:
 
 
 def clip_with_flash(decoy: Path, shown: Path, out: Path, *, fps: int, flash_frames: int, seconds: float = 1.0,
-                    flash_at: float = 0.5) -> Path:
-    """An H.264 clip of the decoy all along, with the other face beside it for flash_frames frames only."""
+                    flash_at: float = 0.5, faint: bool = False) -> Path:
+    """An H.264 clip of the decoy all along, with the other face beside it for flash_frames frames only
+    (faint: in 30 grey levels near white)."""
     import av
 
     left = np.asarray(face_panel(decoy, (320, 400)))
     right = np.asarray(face_panel(shown, (320, 400)))
+    if faint:
+        grey = np.asarray(face_panel(shown, (320, 400)).convert("L"), dtype=np.float32)
+        right = np.repeat((225 + grey / 255.0 * 30).astype(np.uint8)[..., None], 3, axis=2)
     blank = np.full_like(right, 255)
     total = round(seconds * fps)
     first = round(flash_at * fps)

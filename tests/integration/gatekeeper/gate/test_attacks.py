@@ -79,6 +79,28 @@ def test_the_same_picture_of_the_consented_child_publishes_as_analysed(setting, 
     _assert_publishes_the_rendition(setting, _upload(setting, path))
 
 
+DEGRADED_ATTACKS = {
+    "face in 30 grey levels near white": attacks.faint_png,
+    "face in 30 grey levels of mid-grey": lambda shown, out: attacks.faint_png(shown, out, 110, 140),
+    "face dithered to black and white dots": attacks.dithered_png,
+    "face behind thin bars": attacks.barred_png,
+}
+
+
+@pytest.mark.parametrize("make", DEGRADED_ATTACKS.values(), ids=DEGRADED_ATTACKS.keys())
+def test_a_face_a_person_sees_through_faintness_dots_or_bars_is_held(setting, faces_dir, tmp_path, make):
+    path = make(faces_dir / STRANGER, tmp_path / "attack.png")
+    _assert_held(setting, _upload(setting, path))
+
+
+@pytest.mark.parametrize("make", DEGRADED_ATTACKS.values(), ids=DEGRADED_ATTACKS.keys())
+def test_the_consented_child_drawn_the_same_way_is_found_too(setting, faces_dir, tmp_path, make):
+    # Whether such a face is recognised is up to the recogniser (held when unsure); that it is found is not.
+    path = make(faces_dir / CONSENTED, tmp_path / "control.png")
+    detail = item_detail(setting.ctx, _upload(setting, path), setting_id=setting.setting_id)
+    assert len(detail.faces) >= 1
+
+
 def test_colour_channels_showing_the_consented_child_do_not_hide_who_the_page_shows(setting, faces_dir, tmp_path):
     path = attacks.colour_shows_decoy_page_shows_other(faces_dir / CONSENTED, faces_dir / STRANGER,
                                                        tmp_path / "decoy.png")
@@ -105,6 +127,12 @@ def test_an_animation_of_the_consented_child_alone_publishes_every_frame_as_a_vi
 def test_a_face_shown_for_a_few_frames_beside_the_consented_child_is_held(setting, faces_dir, tmp_path, fps, frames):
     path = attacks.clip_with_flash(faces_dir / CONSENTED, faces_dir / STRANGER, tmp_path / "flash.mp4",
                                    fps=fps, flash_frames=frames)
+    _assert_held(setting, _upload(setting, path))
+
+
+def test_a_faint_face_beside_the_consented_child_in_a_clip_is_held(setting, faces_dir, tmp_path):
+    path = attacks.clip_with_flash(faces_dir / CONSENTED, faces_dir / STRANGER, tmp_path / "faint.mp4",
+                                   fps=30, flash_frames=6, faint=True)
     _assert_held(setting, _upload(setting, path))
 
 

@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from gatekeeper.faces.detector import DetectorError
+from gatekeeper.faces.detector import ENROL_PLAN, DetectorError
 from gatekeeper.faces.null_detector import NullDetector
 from tests.unit.gatekeeper.faces.face_fakes import BlobDetector
 
@@ -37,11 +37,50 @@ def test_a_face_larger_than_the_overlap_is_found_by_the_downscaled_pass():
     assert found[0, 2] == pytest.approx(700, rel=0.03)
 
 
-def test_small_pictures_are_one_pass_plus_the_turned_passes():
+def test_small_pictures_are_one_pass_a_degraded_pass_and_the_turned_passes():
     detector = BlobDetector()
     detector.detect(canvas(640, 480, [(100, 100, 40)]))
-    assert len(detector.passes) == 3
-    assert detector.passes[0] == (480, 640)
+    assert len(detector.passes) == 4
+    assert detector.passes[:2] == [(480, 640), (240, 320)]
+
+
+def test_enrolment_makes_no_degraded_pass():
+    detector = BlobDetector()
+    detector.detect(canvas(640, 480, [(100, 100, 40)]), plan=ENROL_PLAN)
+    assert (240, 320) not in detector.passes and len(detector.passes) == 3
+
+
+def dim_square() -> np.ndarray:
+    # Grey 125 on 90: under the fake model's bar of 128, until the degraded pass evens the contrast out.
+    image = np.full((480, 640, 3), 90, dtype=np.uint8)
+    image[200:260, 300:360] = 125
+    return image
+
+
+def test_the_degraded_pass_finds_a_face_the_plain_passes_do_not_see():
+    found = BlobDetector().detect(dim_square())
+    assert len(found) == 1
+    assert (found[0, 0], found[0, 1], found[0, 2]) == (pytest.approx(300, abs=4), pytest.approx(200, abs=4),
+                                                       pytest.approx(60, abs=6))
+
+
+def test_a_face_the_plain_passes_found_keeps_their_box():
+    image = canvas(640, 480, [(301, 203, 57)])
+    plain = BlobDetector().detect(image, plan=ENROL_PLAN)
+    both = BlobDetector().detect(image)
+    assert len(both) == 1 and np.array_equal(both, plain)
+
+
+class UnsureBlobs(BlobDetector):
+    def detect_once(self, image_bgr):
+        rows = super().detect_once(image_bgr)
+        rows[:, 14] = 0.7
+        return rows
+
+
+def test_the_degraded_pass_keeps_only_confident_faces():
+    assert len(UnsureBlobs().detect(dim_square())) == 0
+    assert len(UnsureBlobs().detect(canvas(640, 480, [(300, 200, 60)]))) == 1, "the plain passes keep the model's bar"
 
 
 def test_large_pictures_are_tiled_at_full_resolution():
