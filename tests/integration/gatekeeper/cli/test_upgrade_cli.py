@@ -54,6 +54,21 @@ def test_init_upgrades_an_instance_with_data_from_an_earlier_revision(operator, 
     assert not published.exists(), "a copy published before the upgrade is still taken down"
 
 
+def test_items_waiting_for_a_decision_are_analysed_again_when_the_detector_gains_its_degraded_pass(operator,
+                                                                                                 faces_dir):
+    data = with_data(operator, faces_dir)
+    assert operator.json("queue", "show", data["held"])["state"] == "held"
+    published_before = operator.json("queue", "show", data["item"])
+    engine = make_engine(operator.database_url)
+    try:
+        migrate.downgrade(engine, "0010_channels")
+    finally:
+        engine.dispose()
+    operator.json("init")
+    assert operator.json("queue", "show", data["held"])["state"] == "analysing"
+    assert operator.json("queue", "show", data["item"]) == published_before, "an item live on a channel stays"
+
+
 def test_init_on_a_new_instance_gives_it_an_id_of_its_own(tmp_path):
     first = Operator(tmp_path / "one").json("init")["instance_id"]
     second = Operator(tmp_path / "two").json("init")["instance_id"]
