@@ -105,8 +105,9 @@ def _check_boxes(src: Path) -> None:
 
 
 def _plan(container, limits: Limits, keep_audio: bool) -> _Plan:
+    # A track whose sample entry FFmpeg cannot read has no codec context: it is not a picture we can check.
     candidates = [s for s in container.streams.video
-                  if s.codec_context.name in VIDEO_CODECS and not s.disposition & av.stream.Disposition.attached_pic]
+                  if _codec(s) in VIDEO_CODECS and not s.disposition & av.stream.Disposition.attached_pic]
     if not candidates:
         raise Refused("The video has no H.264 or HEVC picture track.")
     video = max(candidates, key=lambda s: (s.codec_context.width * s.codec_context.height, -s.index))
@@ -117,11 +118,15 @@ def _plan(container, limits: Limits, keep_audio: bool) -> _Plan:
     duration = _duration(container, video)
     if duration > limits.max_video_seconds:
         raise Refused(f"The video is {duration:.0f} seconds long, over the limit of {limits.max_video_seconds:.0f} seconds.")
-    audios = [s for s in container.streams.audio if s.codec_context.name in AUDIO_CODECS]
+    audios = [s for s in container.streams.audio if _codec(s) in AUDIO_CODECS]
     audio = audios[0] if audios and keep_audio else None
     plan = _Plan(video, audio, width, height, duration)
     plan.removed.extend(_describe(container, {video, audio} - {None}))
     return plan
+
+
+def _codec(stream) -> str | None:
+    return getattr(stream.codec_context, "name", None)
 
 
 def _duration(container, video) -> float:
@@ -157,7 +162,7 @@ def _dropped(stream) -> str:
     if stream.type == "data" and "timecode" in stream.metadata:
         return "timecode track"
     if stream.type == "audio":
-        return f"extra audio track ({stream.codec_context.name})"
+        return f"extra audio track ({_codec(stream) or 'unknown codec'})"
     if stream.type == "video":
         return "extra picture track (cover art or second camera)"
     if stream.type == "subtitle" or "subtitle" in handler.lower() or "text" in handler.lower():

@@ -107,3 +107,14 @@ def test_a_clip_without_audio_says_so(cleaned, out_dir, tmp_path):
     without_audio(cleaned["untagged_h264.mp4"].path, bare)
     result = sanitize_file(bare, out_dir, stem="bare")
     assert result.has_audio is False
+
+
+def test_a_track_whose_codec_ffmpeg_cannot_read_is_refused_plainly_not_as_a_crash():
+    from types import SimpleNamespace
+
+    from gatekeeper.media.video import _plan
+
+    unreadable = SimpleNamespace(codec_context=None, disposition=0, index=0, type="video", metadata={})
+    container = SimpleNamespace(streams=SimpleNamespace(video=[unreadable], audio=[unreadable]), metadata={})
+    with pytest.raises(Refused, match="no H.264 or HEVC picture track"):
+        _plan(container, Limits(), keep_audio=True)
