@@ -71,8 +71,9 @@ def _take_down(ctx: GateContext, publication_id: int, reason: str | None, actor:
 def sweep(ctx: GateContext, *, person_id: int | None = None) -> SweepReport:
     """Re-check every live publication (of one person's items, when given) and the open queue.
 
-    Raises PublisherError when a channel is unreachable; what was done stays done, and a retry
-    picks up the rest.
+    Raises PublisherError when a channel is unreachable, once every other publication and the queue
+    were seen to: one channel that is down must not keep the copies on the others live. A retry
+    picks up what is left.
     """
     report = SweepReport()
     with ctx.sessions() as session:
@@ -84,10 +85,15 @@ def sweep(ctx: GateContext, *, person_id: int | None = None) -> SweepReport:
             open_items = open_items.where(may_show(person_id))
         publication_ids = list(session.scalars(query))
         public_ids = list(session.scalars(open_items))
+    unreachable: PublisherError | None = None
     for publication_id in publication_ids:
         report.checked += 1
-        if take_down_publication(ctx, publication_id):
-            report.taken_down.append(publication_id)
+        try:
+            if take_down_publication(ctx, publication_id):
+                report.taken_down.append(publication_id)
+        except PublisherError as exc:
+            # Noted on the publication for the Manager; raised below, after the others, so the caller retries.
+            unreachable = unreachable or exc
     for public_id in public_ids:
         with ctx.sessions.begin() as session:
             item = get_item(session, public_id, setting_id=ANY_SETTING, for_update=True)
@@ -96,4 +102,6 @@ def sweep(ctx: GateContext, *, person_id: int | None = None) -> SweepReport:
                 report.reevaluated += 1
     if report.taken_down:
         log.info("took down %d publication(s) after a consent check", len(report.taken_down))
+    if unreachable is not None:
+        raise unreachable
     return report

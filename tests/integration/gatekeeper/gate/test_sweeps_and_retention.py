@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from consent_db import records
+from consent_db.audit import CLI
 from consent_db.models import Decision, PublicationState
 from consent_db.verdicts import FACE_MATCHING
 from consent_db.models import OutboxRow
@@ -171,3 +174,46 @@ def test_an_item_whose_analysis_gave_up_is_held_with_the_error_until_retried(wor
     actions.retry_analysis(world.ctx, item, actor=MANAGER, setting_id=world.setting_id)
     analyse_item(world.app, public_id=item)
     assert item_detail(world.ctx, item, setting_id=world.setting_id).state == "ready"
+
+
+def test_a_channel_that_is_down_does_not_keep_the_copies_on_other_channels_live(published):
+    world, item = published
+    with transaction(world.app) as session:
+        blog = records.add_channel(session, setting_id=world.setting_id, slug="blog", name="Blog",
+                                   description="Our blog", actor=CLI).id
+    world.decide("obama", blog, Decision.GRANT)
+    actions.approve(world.ctx, item, [blog], actor=MANAGER, setting_id=world.setting_id)
+    blog_files = (Path(world.app.config["CHANNELS_DIR"]) / "blog").glob
+    assert len(list(blog_files("[!.]*"))) == 1
+    # Whichever copy the sweep meets first is on the channel that is down.
+    down = world.publications(item)[0].target
+
+    def one_channel_down(target):
+        return (ChannelDown if target == down else LocalFolderPublisher).from_target(target)
+
+    world.ctx.publisher_factory = one_channel_down
+    world.drain_at_once = False
+    world.decide("obama", FACE_MATCHING, Decision.REFUSE)  # every channel's consent ends with the matching
+    with pytest.raises(PublisherUnavailable):
+        sweep(world.ctx, person_id=world.people["obama"])
+    live = [p for p in world.publications(item) if p.state is PublicationState.PUBLISHED]
+    assert [p.target for p in live] == [down], "the reachable channel's copy is taken down at once"
+    assert live[0].takedown_error, "the Manager sees why the other is still up"
+    world.ctx.publisher_factory = publisher_for
+    sweep(world.ctx, person_id=world.people["obama"])
+    assert world.published_files() == [] and list(blog_files("[!.]*")) == []
+
+
+def test_a_stale_intent_on_a_channel_that_is_down_does_not_stop_retention_at_the_next_minute(world, monkeypatch):
+    item = world.upload("negatives/skimage_coffee.png")
+    world.ctx.config["RETENTION_UNPUBLISHED_DAYS"] = 30
+    world.later(days=31)
+
+    def channel_down(ctx):
+        raise PublisherUnavailable("the website's server did not answer")
+
+    # The minute's step before retention finishes crashed publishes; this one's channel is down.
+    monkeypatch.setattr("gatekeeper.jobs.tasks.complete_stale_intents", channel_down)
+    with pytest.raises(PublisherUnavailable):
+        minute_sweep(world.app)
+    assert item_detail(world.ctx, item, setting_id=world.setting_id).state == "purged"
