@@ -1,6 +1,7 @@
 """Every background job by name: what the gate runs after an upload, an approval or a recorded change."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -19,6 +20,8 @@ from gatekeeper.gate.takedown import sweep
 from gatekeeper.job_names import JobName
 from gatekeeper.jobs.recovery import Recovery, recover
 from gatekeeper.jobs.runner import TaskSpec, jobs_of
+
+log = logging.getLogger(__name__)
 
 
 def analyse_item(app: Flask, *, public_id: str) -> None:
@@ -69,16 +72,25 @@ def minute_sweep(app: Flask) -> None:
     publishes, purge by retention, and find analyses no job will finish; the full re-check of every
     publication only every SAFETY_SWEEP_MINUTES."""
     context = gate_context(app)
+    steps = [drain, complete_stale_intents]
+    if safety_sweep_due(int(context.clock().timestamp() // 60), app.config["SAFETY_SWEEP_MINUTES"]):
+        steps.append(sweep)
+    steps += [purge, send_daily_digests]
+    failure: Exception | None = None
     try:
-        drain(context)
-        complete_stale_intents(context)
-        if safety_sweep_due(int(context.clock().timestamp() // 60), app.config["SAFETY_SWEEP_MINUTES"]):
-            sweep(context)
-        purge(context)
-        send_daily_digests(context)
+        for step in steps:
+            # Each step runs whatever the one before met: a channel that is down (a stale intent on it,
+            # a takedown there) must not stop the full re-check, retention or the digests.
+            try:
+                step(context)
+            except Exception as exc:  # noqa: BLE001 - logged here, the first is raised once all ran
+                log.warning("the minute sweep's %s failed: %s: %s", step.__name__, exc.__class__.__name__, exc)
+                failure = failure or exc
     finally:
         # Even while a channel is down and its takedowns fail, lost analyses are still found.
         recover_after_crashes(app)
+    if failure is not None:
+        raise failure
 
 
 TASKS: dict[str, TaskSpec] = {
