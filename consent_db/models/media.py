@@ -191,3 +191,6 @@ class Publication(Base):
     # The last takedown that failed because the channel could not be reached (retried until it works).
     takedown_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     takedown_error: Mapped[str | None] = mapped_column(sa.Text)
+    # Ended while its write may have been in flight: the writer can still land the object and die before
+    # it sees the end, so the object is removed again once the write is surely over (then cleared).
+    removal_owed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from consent_db import editing, records
 from consent_db.models import Channel, MediaItem, Publication, PublicationState
@@ -196,7 +196,9 @@ def channel_status(ctx: GateContext, principal: Principal, ref: int | str) -> Ch
         pending = sum(1 for p in live
                       if not decide_item(session, session.get(MediaItem, p.item_id), channel, at).cleared)
         failing = session.scalars(select(Publication).where(
-            Publication.channel_id == channel.id, Publication.state.in_(LIVE),
+            Publication.channel_id == channel.id,
+            # An ended row still owes a removal when its writer may have landed the copy late.
+            or_(Publication.state.in_(LIVE), Publication.removal_owed_at.is_not(None)),
             Publication.takedown_failed_at.is_not(None)).order_by(Publication.takedown_failed_at)).all()
         return ChannelStatus(len(live), pending, [FailedTakedown(p.object_name, p.takedown_failed_at, p.takedown_error or "")
                                               for p in failing])

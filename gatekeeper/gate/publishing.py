@@ -27,7 +27,7 @@ from gatekeeper.gate.renditions import RenditionError, rendition_for, store_key,
 from gatekeeper.media.base import Kind
 from gatekeeper.notify import events as notices
 from gatekeeper.job_names import JobName
-from gatekeeper.publishers.base import PublishedRef, Publisher, new_object_name
+from gatekeeper.publishers.base import PublishedRef, Publisher, PublisherError, new_object_name
 from gatekeeper.storage.base import ItemNotFound
 
 log = logging.getLogger(__name__)
@@ -232,11 +232,43 @@ def end_publication(session: Session, item: MediaItem, publication: Publication,
 
 
 def complete_stale_intents(ctx: GateContext) -> int:
-    """Finish intents left by a crash (older than a couple of minutes); returns how many were looked at."""
+    """Finish intents left by a crash (older than a couple of minutes) and remove again what a writer
+    may have landed after its intent was taken down; returns how many were looked at.
+
+    Raises the first PublisherError / QuarantineError once every other row was seen to (a channel that
+    is down must not hold up the others); the rows it left are picked up again next time.
+    """
     cutoff = ctx.clock() - STALE_INTENT
     with ctx.sessions() as session:
         ids = list(session.scalars(select(Publication.id).where(
             Publication.state == PublicationState.INTENT, Publication.intent_at < cutoff)))
-    for publication_id in ids:
-        complete_publication(ctx, publication_id)
-    return len(ids)
+        owed = list(session.scalars(select(Publication.id).where(
+            Publication.state.not_in(LIVE), Publication.removal_owed_at < cutoff)))
+    failure: Exception | None = None
+    for finish, publication_id in [(complete_publication, i) for i in ids] + [(_remove_owed, i) for i in owed]:
+        try:
+            finish(ctx, publication_id)
+        except Exception as exc:  # noqa: BLE001 - raised below, once every other row was seen to
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return len(ids) + len(owed)
+
+
+def _remove_owed(ctx: GateContext, publication_id: int) -> None:
+    # The writer had its couple of minutes: whatever it landed is on the channel now, and goes.
+    with ctx.sessions() as session:
+        publication = session.get(Publication, publication_id)
+        if publication is None or publication.removal_owed_at is None:
+            return
+        target, ref = publication.target, stored_ref(publication)
+    try:
+        ctx.publisher(target).remove(ref)
+    except PublisherError as exc:
+        with ctx.sessions.begin() as session:
+            publication = session.get(Publication, publication_id, with_for_update=True)
+            publication.takedown_failed_at, publication.takedown_error = ctx.clock(), str(exc)
+        raise
+    with ctx.sessions.begin() as session:
+        publication = session.get(Publication, publication_id, with_for_update=True)
+        publication.removal_owed_at = publication.takedown_failed_at = publication.takedown_error = None

@@ -60,6 +60,9 @@ def _take_down(ctx: GateContext, publication_id: int, reason: str | None, actor:
         publisher = ctx.publisher(publication.target)
         publisher.remove(stored_ref(publication))
         state = PublicationState.TAKEN_DOWN if publication.state is PublicationState.PUBLISHED else PublicationState.ABANDONED
+        if publication.state is PublicationState.INTENT:
+            # Its writer may land the object after this removal: complete_stale_intents removes it again.
+            publication.removal_owed_at = ctx.clock()
         if publisher.can_take_back is Takeback.NEVER:
             # Nothing on a server to delete: the Manager must hear that the copies already sent stay out.
             reason = f"{reason}; {NOT_RECALLED}"

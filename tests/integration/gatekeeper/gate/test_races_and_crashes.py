@@ -11,6 +11,10 @@ from consent_db.timeutil import now
 from gatekeeper.gate import actions, publishing
 from gatekeeper.gate.errors import NotCleared
 from gatekeeper.gate.publishing import complete_stale_intents, publish_item
+from gatekeeper.gate.takedown import sweep
+from gatekeeper.app.channels import channel_status
+from gatekeeper.app.principal import operator
+from gatekeeper.publishers.base import PublisherUnavailable
 from gatekeeper.publishers import publisher_for
 from gatekeeper.publishers.local_folder import LocalFolderPublisher
 
@@ -71,6 +75,57 @@ def test_a_withdrawal_racing_the_write_leaves_nothing_published(approved, monkey
     [publication] = world.publications(item)
     assert publication.state is PublicationState.ABANDONED
     assert publication.published_at is None
+
+
+def landed_after_takedown(approved):
+    """A copy on the channel whose publication a withdrawal abandoned while it was being written."""
+    world, item = approved
+
+    class WithdrawnThenKilled(LocalFolderPublisher):
+        def _publish(self, source, object_name, content_type):
+            # The withdrawal's takedown ends the intent before these bytes land; the writer then dies
+            # (or its channel times out after storing them) before it sees the end.
+            world.decide("biden", world.website, Decision.REFUSE)
+            sweep(world.ctx, person_id=world.people["biden"])
+            super()._publish(source, object_name, content_type)
+            raise RuntimeError("process killed after the write")
+
+    use_publisher(world, WithdrawnThenKilled.from_target)
+    with pytest.raises(RuntimeError):
+        publish_item(world.ctx, item, world.website)
+    [publication] = world.publications(item)
+    assert publication.state is PublicationState.ABANDONED and len(world.published_files()) == 1
+    return world, item
+
+
+def test_a_copy_landed_after_its_intent_was_taken_down_goes_even_when_the_writer_dies(approved):
+    world, item = landed_after_takedown(approved)
+    use_publisher(world, publisher_for)
+    with pytest.raises(NotCleared):
+        publish_item(world.ctx, item, world.website)  # the job's retry: it finds no intent of its own
+    world.ctx.clock = lambda: now() + timedelta(minutes=5)
+    complete_stale_intents(world.ctx)
+    assert world.published_files() == []
+    assert world.publications(item)[0].removal_owed_at is None, "owed once, removed once"
+
+
+def test_a_late_copy_whose_channel_is_down_is_removed_when_it_is_back_and_the_manager_sees_it(approved):
+    world, item = landed_after_takedown(approved)
+
+    class Down(LocalFolderPublisher):
+        def _remove(self, object_name):
+            raise PublisherUnavailable("the website's server did not answer")
+
+    use_publisher(world, Down.from_target)
+    world.ctx.clock = lambda: now() + timedelta(minutes=5)
+    with pytest.raises(PublisherUnavailable):
+        complete_stale_intents(world.ctx)
+    [failed] = channel_status(world.ctx, operator(world.setting_id), world.website).failed_takedowns
+    assert "did not answer" in failed.error and len(world.published_files()) == 1
+    use_publisher(world, publisher_for)
+    complete_stale_intents(world.ctx)
+    assert world.published_files() == []
+    assert channel_status(world.ctx, operator(world.setting_id), world.website).failed_takedowns == []
 
 
 def test_a_crash_between_intent_and_write_is_finished_later_exactly_once(approved):
