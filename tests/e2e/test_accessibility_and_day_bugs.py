@@ -98,7 +98,9 @@ PATIENCE_MS = 180_000
 
 
 def new_context(browser, **viewport):
-    # The setting's tablets and phones are British: date fields read day first, as on the pages.
+    # The setting's tablets and phones are British (their Accept-Language and Intl say so). Headless
+    # Chromium still draws date fields month first, whatever the locale or --lang: the README's
+    # screenshots show that, a British tablet shows day first.
     context = browser.new_context(locale="en-GB", **viewport)
     context.set_default_timeout(PATIENCE_MS)
     context.set_default_navigation_timeout(PATIENCE_MS)
