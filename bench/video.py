@@ -85,7 +85,7 @@ def make_clip(path: Path, root: Path) -> None:
 
 
 def decode_all(path: Path, threads: str = "AUTO") -> int:
-    """Frames decoded; AUTO (frame threads on every core) is the stricter floor, PyAV's own default is SLICE."""
+    """Frames decoded, with PyAV's threading of that name (its own default is SLICE)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = threads
@@ -158,8 +158,10 @@ def main() -> None:
         make_clip(clip, root)
         print(f"clip: {SOURCE[0]}x{SOURCE[1]} {RATE} fps {SECONDS} s, {clip.stat().st_size / 1e6:.1f} MB "
               f"({decode_all(clip)} frames)")
-        floor = timed(lambda: decode_all(clip), args.runs)
+        frame_threads = timed(lambda: decode_all(clip), args.runs)
         default_decode = timed(lambda: decode_all(clip, "SLICE"), args.runs)
+        # The floor is the faster of the two ways PyAV decodes: the stricter target.
+        floor = min(frame_threads, default_decode, key=statistics.median)
         rendering = timed(lambda: render(clip, out), args.runs)
         rendition = render(clip, out)
         results = []
@@ -168,8 +170,9 @@ def main() -> None:
                           args.runs)
         parts = breakdown(rendition, engine)
     analysis = results[-1]
-    print(show("floor (PyAV decodes every 1080p frame, frame threads on every core)", floor))
-    print(show("for comparison, PyAV's default threading (slices only)", default_decode))
+    print(show("PyAV decodes every 1080p frame, frame threads on every core", frame_threads))
+    print(show("PyAV decodes every 1080p frame, its default threading (slices)", default_decode))
+    print(f"floor: the faster of the two, median {statistics.median(floor):.2f} s")
     print(show("render (gatekeeper.media.rendition: 1080p -> 1280x720 H.264)", rendering))
     print(show("analysis (every frame of the rendition)", analysing))
     total_median = statistics.median(rendering) + statistics.median(analysing)
