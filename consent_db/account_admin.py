@@ -19,11 +19,16 @@ def list_accounts(session: Session, *, setting_id: int) -> list[Account]:
     return list(session.scalars(select(Account).where(Account.setting_id == setting_id).order_by(Account.role, Account.email)))
 
 
-def disable(session: Session, account_id: int, *, setting_id: int, actor: Actor, at: datetime) -> Account:
-    """Stop an account signing in and end its sessions; raises AccountAdminError."""
+def _account_of(session: Session, account_id: int, setting_id: int) -> Account:
     account = session.get(Account, account_id)
     if account is None or account.setting_id != setting_id:
         raise AccountAdminError(f"There is no account {account_id}.")
+    return account
+
+
+def disable(session: Session, account_id: int, *, setting_id: int, actor: Actor, at: datetime) -> Account:
+    """Stop an account signing in and end its sessions; raises AccountAdminError."""
+    account = _account_of(session, account_id, setting_id)
     if account.id == actor.account_id:
         raise AccountAdminError("You cannot disable your own account.")
     if account.disabled:
@@ -44,9 +49,7 @@ def enable(session: Session, account_id: int, *, setting_id: int, actor: Actor, 
     A disabled account's email stays taken, so without this a mistaken disable (or archiving a staff
     member who then comes back) would shut its owner out for good.
     """
-    account = session.get(Account, account_id)
-    if account is None or account.setting_id != setting_id:
-        raise AccountAdminError(f"There is no account {account_id}.")
+    account = _account_of(session, account_id, setting_id)
     if not account.disabled:
         raise AccountAdminError(f"{account.email} is not disabled.")
     account.disabled = False
