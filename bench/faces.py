@@ -27,6 +27,7 @@ from gatekeeper.faces import geometry, plugins  # noqa: E402
 from gatekeeper.faces.detector import PHOTO_PLAN  # noqa: E402
 from gatekeeper.faces.engine import analyse_image, analyse_photo, load_picture  # noqa: E402
 from gatekeeper.faces.gallery import MARGIN, THRESHOLD, Gallery  # noqa: E402
+from tests.attack_factory import DEGRADATIONS, face_panel  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDITION_SIDE = 2048
@@ -417,31 +418,6 @@ def bench_rendition_speed(root: Path, engine) -> None:
           f"{found_pasted(direct, at_size)}/{len(at_size)} (sizes {[s for *_, s in at_size]})")
 
 
-def _panel(photo: Path) -> np.ndarray:
-    """The photo fitted into a 480x600 white panel, as grey 0-255 (the face fills most of it)."""
-    with Image.open(photo) as picture:
-        grey = picture.convert("L")
-        grey.thumbnail((480, 600), Image.Resampling.LANCZOS)
-    canvas = Image.new("L", (480, 600), 255)
-    canvas.paste(grey, ((480 - grey.width) // 2, (600 - grey.height) // 2))
-    return np.asarray(canvas)
-
-
-def _barred(grey: np.ndarray) -> np.ndarray:
-    barred = grey.copy()
-    barred[:, ::6] = 0
-    barred[:, 1::6] = 0
-    return barred
-
-
-DEGRADATIONS = {
-    "30 grey levels near white": lambda g: (225 + g / 255.0 * 30).astype(np.uint8),
-    "30 grey levels of mid-grey": lambda g: (110 + g / 255.0 * 30).astype(np.uint8),
-    "black and white dots": lambda g: np.asarray(Image.fromarray(g).convert("1").convert("L")),
-    "thin bars": _barred,
-}
-
-
 def bench_degraded(root: Path, engine) -> None:
     """Faces a person sees in degraded pictures, with and without the degraded pass; what it adds elsewhere."""
     print("\n## Degraded faces (PassPlan.degraded_scale)\n")
@@ -451,10 +427,10 @@ def bench_degraded(root: Path, engine) -> None:
     for label, degrade in DEGRADATIONS.items():
         with_pass = without = 0
         for photo in photos:
-            image = cv2.cvtColor(degrade(_panel(photo)), cv2.COLOR_GRAY2BGR)
+            image = cv2.cvtColor(np.asarray(degrade(face_panel(photo))), cv2.COLOR_RGB2BGR)
             with_pass += len(engine.detector.detect(image)) > 0
             without += len(engine.detector.detect(image, plan=plain)) > 0
-        print(f"{label:28} found {with_pass}/{len(photos)} with the degraded pass, {without}/{len(photos)} without")
+        print(f"face {label:32} found {with_pass}/{len(photos)} with the degraded pass, {without}/{len(photos)} without")
     added, scores, pictures = defaultdict(int), [], 0
     for path in sorted(root.rglob("*")):
         if path.suffix.lower() not in (".jpg", ".jpeg", ".png") or "annotations" in path.parts:

@@ -43,6 +43,14 @@ def disable(session: Session, account_id: int, *, setting_id: int, actor: Actor,
     return account
 
 
+def disable_staff_of(session: Session, person_id: int, *, setting_id: int, actor: Actor,
+                     at: datetime) -> list[Account]:
+    """Disable the staff accounts of a person who has left (their sessions end); returns them."""
+    found = session.scalars(select(Account).where(Account.setting_id == setting_id, Account.person_id == person_id,
+                                                  Account.role == Role.STAFF, Account.disabled.is_(False))).all()
+    return [disable(session, account.id, setting_id=setting_id, actor=actor, at=at) for account in found]
+
+
 def enable(session: Session, account_id: int, *, setting_id: int, actor: Actor, at: datetime) -> Account:
     """Let a disabled account sign in again with its own password and two-factor; raises AccountAdminError.
 

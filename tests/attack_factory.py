@@ -87,26 +87,38 @@ def palette_transparency_png(shown: Path, out: Path, levels: int = 16) -> Path:
     return out
 
 
-def faint_png(shown: Path, out: Path, low: int = 225, high: int = 255) -> Path:
-    """The face in a few grey levels near white: plain to a person, below what the plain passes see."""
-    grey = _luminance(face_panel(shown)).astype(np.float32)
-    faint = (low + grey / 255.0 * (high - low)).astype(np.uint8)
-    Image.fromarray(faint, "L").convert("RGB").save(out, format="PNG")
-    return out
+def faint(panel: Image.Image, low: int = 225, high: int = 255) -> Image.Image:
+    """The picture in a few grey levels (near white by default): plain to a person, below what the
+    plain detector passes see."""
+    grey = _luminance(panel).astype(np.float32)
+    return Image.fromarray((low + grey / 255.0 * (high - low)).astype(np.uint8), "L").convert("RGB")
 
 
-def dithered_png(shown: Path, out: Path) -> Path:
-    """The face as black and white dots (a 1-bit halftone, as a newsletter prints it)."""
-    face_panel(shown).convert("L").convert("1").save(out, format="PNG")
-    return out
+def dotted(panel: Image.Image) -> Image.Image:
+    """The picture as black and white dots (a 1-bit halftone, as a newsletter prints it)."""
+    return panel.convert("L").convert("1").convert("RGB")
 
 
-def barred_png(shown: Path, out: Path) -> Path:
-    """The face behind thin black bars, two pixels in every six (a cot, a fence, a grille)."""
-    pixels = np.asarray(face_panel(shown)).copy()
+def barred(panel: Image.Image) -> Image.Image:
+    """The picture behind thin black bars, two pixels in every six (a cot, a fence, a grille)."""
+    pixels = np.asarray(panel.convert("RGB")).copy()
     pixels[:, ::6] = 0
     pixels[:, 1::6] = 0
-    Image.fromarray(pixels).save(out, format="PNG")
+    return Image.fromarray(pixels)
+
+
+# Faces a person sees that the model alone misses (the detector's degraded pass); bench/faces.py counts them.
+DEGRADATIONS = {
+    "in 30 grey levels near white": faint,
+    "in 30 grey levels of mid-grey": lambda panel: faint(panel, 110, 140),
+    "dithered to black and white dots": dotted,
+    "behind thin bars": barred,
+}
+
+
+def degraded_png(degrade, shown: Path, out: Path) -> Path:
+    """The face panel, degraded one of the DEGRADATIONS ways, as a PNG."""
+    degrade(face_panel(shown)).save(out, format="PNG")
     return out
 
 
@@ -118,16 +130,15 @@ def animated_gif(frames: list[Path], out: Path, duration_ms: int = 200) -> Path:
 
 
 def clip_with_flash(decoy: Path, shown: Path, out: Path, *, fps: int, flash_frames: int, seconds: float = 1.0,
-                    flash_at: float = 0.5, faint: bool = False) -> Path:
+                    flash_at: float = 0.5, faint_face: bool = False) -> Path:
     """An H.264 clip of the decoy all along, with the other face beside it for flash_frames frames only
-    (faint: in 30 grey levels near white)."""
+    (faint_face: in 30 grey levels near white)."""
     import av
 
     left = np.asarray(face_panel(decoy, (320, 400)))
     right = np.asarray(face_panel(shown, (320, 400)))
-    if faint:
-        grey = np.asarray(face_panel(shown, (320, 400)).convert("L"), dtype=np.float32)
-        right = np.repeat((225 + grey / 255.0 * 30).astype(np.uint8)[..., None], 3, axis=2)
+    if faint_face:
+        right = np.asarray(faint(face_panel(shown, (320, 400))))
     blank = np.full_like(right, 255)
     total = round(seconds * fps)
     first = round(flash_at * fps)

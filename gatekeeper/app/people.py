@@ -8,10 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from consent_db import account_admin, editing, importing, records
-from consent_db.models import Account, Channel, Guardian, GuardianLink, Person, PersonKind, Role
+from consent_db.models import Channel, Guardian, GuardianLink, Person, PersonKind
 from consent_db.timeutil import start_of
 from gatekeeper.app import policy
 from consent_db.ukdates import parse_uk_date
@@ -117,21 +115,14 @@ def archive_person(uow: UnitOfWork, principal: Principal, person_id: int) -> edi
     with uow:
         change = editing.archive_person(uow.session, person_id, setting_id=principal.setting_id,
                                         actor=principal.actor, at=uow.at)
-        _disable_staff_accounts(uow, principal, person_id)
+        # Archiving is for someone who has left: their staff account must not keep signing in on the
+        # setting's tablets. Restoring the person does not enable it again; the Manager does, on Accounts.
+        account_admin.disable_staff_of(uow.session, person_id, setting_id=principal.setting_id,
+                                       actor=principal.actor, at=uow.at)
         uow.emit(PersonArchived(principal.setting_id, person_id))
         if change.leaving_changed:
             schedule_leaving(uow, principal.setting_id, person_id, change.person.leaving_date)
     return change
-
-
-def _disable_staff_accounts(uow: UnitOfWork, principal: Principal, person_id: int) -> None:
-    # Archiving is for someone who has left: their staff account must not keep signing in on the setting's
-    # tablets. Restoring the person does not enable it again; the Manager invites or enables explicitly.
-    linked = uow.session.scalars(select(Account.id).where(Account.person_id == person_id, Account.role == Role.STAFF,
-                                                          Account.disabled.is_(False)))
-    for account_id in list(linked):
-        account_admin.disable(uow.session, account_id, setting_id=principal.setting_id, actor=principal.actor,
-                              at=uow.at)
 
 
 def restore_person(uow: UnitOfWork, principal: Principal, person_id: int) -> Person:

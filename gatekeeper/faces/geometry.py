@@ -192,11 +192,11 @@ def merge_rows(rows: np.ndarray, iou_threshold: float = 0.3) -> np.ndarray:
 def add_new_rows(rows: np.ndarray, extra: np.ndarray, iou_threshold: float = 0.3) -> np.ndarray:
     """rows, plus the rows of extra that overlap none of them (merged among themselves first)."""
     extra = merge_rows(extra, iou_threshold)
-    if not len(extra) or not len(rows):
-        return np.vstack([rows, extra]).astype(np.float32) if len(extra) else rows
-    overlaps = (iou(extra, rows) > iou_threshold) | (containment(extra, rows) >= NESTED) | (
-        containment(rows, extra).T >= NESTED)
-    return np.vstack([rows, extra[~overlaps.any(axis=1)]]).astype(np.float32)
+    if len(extra) and len(rows):
+        overlaps = ((iou(extra, rows) > iou_threshold) | (containment(extra, rows) >= NESTED)
+                    | (containment(rows, extra).T >= NESTED))
+        extra = extra[~overlaps.any(axis=1)]
+    return np.vstack([rows, extra]).astype(np.float32)
 
 
 def clip_box(row: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:

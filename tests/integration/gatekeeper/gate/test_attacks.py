@@ -3,6 +3,7 @@ its consented control publishes, and the published bytes are the analysed rendit
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -79,12 +80,7 @@ def test_the_same_picture_of_the_consented_child_publishes_as_analysed(setting, 
     _assert_publishes_the_rendition(setting, _upload(setting, path))
 
 
-DEGRADED_ATTACKS = {
-    "face in 30 grey levels near white": attacks.faint_png,
-    "face in 30 grey levels of mid-grey": lambda shown, out: attacks.faint_png(shown, out, 110, 140),
-    "face dithered to black and white dots": attacks.dithered_png,
-    "face behind thin bars": attacks.barred_png,
-}
+DEGRADED_ATTACKS = {f"face {how}": partial(attacks.degraded_png, degrade) for how, degrade in attacks.DEGRADATIONS.items()}
 
 
 @pytest.mark.parametrize("make", DEGRADED_ATTACKS.values(), ids=DEGRADED_ATTACKS.keys())
@@ -132,7 +128,7 @@ def test_a_face_shown_for_a_few_frames_beside_the_consented_child_is_held(settin
 
 def test_a_faint_face_beside_the_consented_child_in_a_clip_is_held(setting, faces_dir, tmp_path):
     path = attacks.clip_with_flash(faces_dir / CONSENTED, faces_dir / STRANGER, tmp_path / "faint.mp4",
-                                   fps=30, flash_frames=6, faint=True)
+                                   fps=30, flash_frames=6, faint_face=True)
     _assert_held(setting, _upload(setting, path))
 
 
